@@ -1,0 +1,44 @@
+"""What both scripts share on the command line: the DSN option, logging, errors to exit codes."""
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from sparkify.errors import EtlError
+
+DSN_HELP = (
+    "PostgreSQL connection string (URI or key=value) of the target database. "
+    "Default: the DATABASE_URL environment variable, else the embedded PostgreSQL "
+    "that the scripts start on demand (data in .pgdata/, database sparkifydb)."
+)
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """Add --dsn and --verbose."""
+    parser.add_argument("--dsn", help=DSN_HELP)
+    parser.add_argument(
+        "--verbose", action="store_true", help="log each step and show tracebacks on errors"
+    )
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log to stderr: steps with --verbose, else warnings only."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+
+
+def run(job: Callable[[], int], verbose: bool) -> int:
+    """Run job; turn a named error into one line on stderr and its exit code."""
+    try:
+        return job()
+    except EtlError as exc:
+        if verbose:
+            logging.exception("failed")
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing of the unfinished load was committed", file=sys.stderr)
+        return 130

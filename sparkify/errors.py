@@ -1,0 +1,25 @@
+"""The few named errors the pipeline raises; the scripts turn them into one line and an exit code."""
+
+
+class EtlError(Exception):
+    """A problem a person can act on; the message says what and what to do."""
+
+    exit_code = 1
+
+
+class DatabaseError(EtlError):
+    """The database cannot be reached, or refused what we asked."""
+
+    exit_code = 2
+
+
+class DataError(EtlError):
+    """The input data cannot be found or read."""
+
+    exit_code = 3
+
+
+class SchemaError(EtlError):
+    """The target database does not hold the star schema yet."""
+
+    exit_code = 4

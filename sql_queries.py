@@ -1,0 +1,351 @@
+"""Every SQL statement of the project, as named constants grouped by table.
+
+Times: the logs give `ts` in milliseconds since the Unix epoch, UTC. The tables store
+`timestamp` (without time zone) values in UTC, keeping the milliseconds.
+"""
+
+from psycopg2 import sql
+
+# DATABASE
+
+database_exists = """
+select 1
+from pg_database
+where datname = %s
+"""
+
+database_create = sql.SQL("create database {}")
+
+schema_loaded = """
+select to_regclass('songplays') is not null
+"""
+
+# DROP TABLES (children before parents)
+
+songplay_table_drop = "drop table if exists songplays"
+user_table_drop = "drop table if exists users"
+song_table_drop = "drop table if exists songs"
+artist_table_drop = "drop table if exists artists"
+time_table_drop = "drop table if exists time"
+
+# CREATE TABLES (parents before children)
+
+artist_table_create = """
+create table artists (
+    artist_id text primary key,
+    name      text not null,
+    location  text,              -- null: unknown (empty in the source)
+    latitude  double precision,
+    longitude double precision
+)
+"""
+
+song_table_create = """
+create table songs (
+    song_id   text primary key,
+    title     text not null,
+    artist_id text not null references artists (artist_id),
+    year      integer,           -- null: unknown (0 in the source)
+    duration  numeric not null   -- seconds, exactly as in the JSON: plays match on it
+)
+"""
+
+# The song match looks songs up by title and duration, then checks the artist's name.
+song_match_index_create = """
+create index songs_title_duration_idx on songs (title, duration)
+"""
+
+time_table_create = """
+create table time (
+    start_time timestamp primary key,  -- UTC, millisecond precision
+    hour       smallint not null,
+    day        smallint not null,
+    week       smallint not null,      -- ISO 8601 week
+    month      smallint not null,
+    year       smallint not null,
+    weekday    smallint not null       -- 0 = Monday ... 6 = Sunday
+)
+"""
+
+user_table_create = """
+create table users (
+    user_id        integer primary key,
+    first_name     text,
+    last_name      text,
+    gender         text,
+    level          text not null,      -- the level of the user's latest play
+    last_played_at timestamp not null  -- when that latest play started: later loads compare it
+)
+"""
+
+# Every unique key holds user_id, the column songplays is distributed by on Citus.
+songplay_table_create = """
+create table songplays (
+    songplay_id     bigint generated always as identity,
+    start_time      timestamp not null references time (start_time),
+    user_id         integer not null references users (user_id),
+    level           text not null,
+    song_id         text references songs (song_id),
+    artist_id       text references artists (artist_id),
+    session_id      integer not null,
+    item_in_session integer not null,
+    location        text,
+    user_agent      text,
+    primary key (songplay_id, user_id),
+    unique (user_id, session_id, item_in_session)
+)
+"""
+
+# STAGING (temporary: one load's parsed rows, gone at commit)
+
+song_stage_create = """
+create temporary table stage_songs (
+    file             text not null,
+    song_id          text,
+    title            text,
+    artist_id        text,
+    year             integer,
+    duration         numeric,
+    artist_name      text,
+    artist_location  text,
+    artist_latitude  double precision,
+    artist_longitude double precision
+) on commit drop
+"""
+
+song_stage_copy = """
+copy stage_songs (
+    file,
+    song_id,
+    title,
+    artist_id,
+    year,
+    duration,
+    artist_name,
+    artist_location,
+    artist_latitude,
+    artist_longitude
+) from stdin with (format csv)
+"""
+
+event_stage_create = """
+create temporary table stage_events (
+    file            text not null,
+    line            integer not null,
+    ts              bigint not null,   -- ms since the epoch, UTC
+    user_id         integer not null,
+    first_name      text,
+    last_name       text,
+    gender          text,
+    level           text not null,
+    song            text,
+    artist          text,
+    length          numeric,
+    session_id      integer not null,
+    item_in_session integer not null,
+    location        text,
+    user_agent      text,
+    start_time      timestamp generated always as (
+        timestamp 'epoch' + ts * interval '1 millisecond'
+    ) stored
+) on commit drop
+"""
+
+event_stage_copy = """
+copy stage_events (
+    file,
+    line,
+    ts,
+    user_id,
+    first_name,
+    last_name,
+    gender,
+    level,
+    song,
+    artist,
+    length,
+    session_id,
+    item_in_session,
+    location,
+    user_agent
+) from stdin with (format csv)
+"""
+
+# Temporary tables have no statistics until analyzed; the merges' plans need them.
+event_stage_analyze = "analyze stage_events"
+
+# MERGES (one set-based statement per table, from staging)
+
+# Several songs may name the same artist: the file that sorts last speaks for it.
+artist_table_insert = """
+insert into artists (
+    artist_id,
+    name,
+    location,
+    latitude,
+    longitude
+)
+select distinct on (s.artist_id)
+    s.artist_id,
+    s.artist_name,
+    s.artist_location,
+    s.artist_latitude,
+    s.artist_longitude
+from stage_songs as s
+order by s.artist_id, s.file desc
+on conflict (artist_id) do update set
+    name = excluded.name,
+    location = excluded.location,
+    latitude = excluded.latitude,
+    longitude = excluded.longitude
+"""
+
+song_table_insert = """
+insert into songs (
+    song_id,
+    title,
+    artist_id,
+    year,
+    duration
+)
+select distinct on (s.song_id)
+    s.song_id,
+    s.title,
+    s.artist_id,
+    s.year,
+    s.duration
+from stage_songs as s
+order by s.song_id, s.file desc
+on conflict (song_id) do update set
+    title = excluded.title,
+    artist_id = excluded.artist_id,
+    year = excluded.year,
+    duration = excluded.duration
+"""
+
+time_table_insert = """
+insert into time (
+    start_time,
+    hour,
+    day,
+    week,
+    month,
+    year,
+    weekday
+)
+select
+    t.start_time,
+    extract(hour from t.start_time),
+    extract(day from t.start_time),
+    extract(week from t.start_time),
+    extract(month from t.start_time),
+    extract(year from t.start_time),
+    extract(isodow from t.start_time) - 1
+from (
+    select distinct e.start_time
+    from stage_events as e
+) as t
+on conflict (start_time) do nothing
+"""
+
+# Latest play wins: within this load by ts, and across loads through last_played_at,
+# so files of older events loaded later never overwrite a newer level.
+user_table_insert = """
+insert into users (
+    user_id,
+    first_name,
+    last_name,
+    gender,
+    level,
+    last_played_at
+)
+select distinct on (e.user_id)
+    e.user_id,
+    e.first_name,
+    e.last_name,
+    e.gender,
+    e.level,
+    e.start_time
+from stage_events as e
+order by e.user_id, e.ts desc, e.item_in_session desc
+on conflict (user_id) do update set
+    first_name = excluded.first_name,
+    last_name = excluded.last_name,
+    gender = excluded.gender,
+    level = excluded.level,
+    last_played_at = excluded.last_played_at
+where users.last_played_at <= excluded.last_played_at
+"""
+
+# A play matches the song whose title, artist name and duration equal the event's
+# song, artist and length exactly; the lowest song_id breaks a tie.
+songplay_table_insert = """
+insert into songplays (
+    start_time,
+    user_id,
+    level,
+    song_id,
+    artist_id,
+    session_id,
+    item_in_session,
+    location,
+    user_agent
+)
+select
+    e.start_time,
+    e.user_id,
+    e.level,
+    m.song_id,
+    m.artist_id,
+    e.session_id,
+    e.item_in_session,
+    e.location,
+    e.user_agent
+from stage_events as e
+left join lateral (
+    select
+        s.song_id,
+        s.artist_id
+    from songs as s
+    inner join artists as a
+        on a.artist_id = s.artist_id
+    where s.title = e.song
+        and s.duration = e.length
+        and a.name = e.artist
+    order by s.song_id
+    limit 1
+) as m on true
+on conflict (user_id, session_id, item_in_session) do nothing
+"""
+
+# SUMMARY
+
+table_row_count = sql.SQL("select count(*) from {}")
+
+songplay_matched_count = """
+select count(*)
+from songplays
+where song_id is not null
+"""
+
+# QUERY LISTS
+
+create_table_queries = [
+    artist_table_create,
+    song_table_create,
+    song_match_index_create,
+    time_table_create,
+    user_table_create,
+    songplay_table_create,
+]
+drop_table_queries = [
+    songplay_table_drop,
+    user_table_drop,
+    song_table_drop,
+    artist_table_drop,
+    time_table_drop,
+]
+stage_table_queries = [song_stage_create, event_stage_create]
+song_merge_queries = [artist_table_insert, song_table_insert]
+event_merge_queries = [time_table_insert, user_table_insert, songplay_table_insert]
+star_tables = ["songplays", "users", "songs", "artists", "time"]

@@ -45,7 +45,9 @@ def format_summary(summary: Summary, target: str) -> str:
     lines += [f"  {table:<10} {rows:>12,}" for table, rows in summary.row_counts.items()]
     plays = summary.row_counts["songplays"]
     rate = summary.matched_plays / plays if plays else 0.0
-    lines.append(f"song plays matched to a song: {summary.matched_plays:,} of {plays:,} ({rate:.2%})")
+    lines.append(
+        f"song plays matched to a song: {summary.matched_plays:,} of {plays:,} ({rate:.2%})"
+    )
     return "\n".join(lines)
 
 

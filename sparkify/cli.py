@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from sparkify.errors import EtlError
 
+logger = logging.getLogger(__name__)
+
 DSN_HELP = (
     "PostgreSQL connection string (URI or key=value) of the target database. "
     "Default: the DATABASE_URL environment variable, else the embedded PostgreSQL "
@@ -36,7 +38,7 @@ def run(job: Callable[[], int], verbose: bool) -> int:
         return job()
     except EtlError as exc:
         if verbose:
-            logging.exception("failed")
+            logger.exception("failed")
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -58,7 +58,9 @@ def dsn_params(dsn: str) -> dict[str, str]:
         return parse_dsn(dsn)
     except psycopg2.ProgrammingError as exc:
         reason = " ".join(str(exc).split())
-        raise DatabaseError(f"the DSN does not parse ({reason}): check --dsn or DATABASE_URL") from exc
+        raise DatabaseError(
+            f"the DSN does not parse ({reason}): check --dsn or DATABASE_URL"
+        ) from exc
 
 
 def mask_dsn(dsn: str) -> str:
@@ -76,14 +78,10 @@ def connect(dsn: str) -> connection:
     """Open a connection that fails within seconds when the server is unreachable."""
     dsn_params(dsn)
     try:
-        return psycopg2.connect(
-            dsn, connect_timeout=CONNECT_TIMEOUT_S, application_name="sparkify"
-        )
+        return psycopg2.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S, application_name="sparkify")
     except psycopg2.OperationalError as exc:
         reason = " ".join(str(exc).split())
-        raise DatabaseError(
-            f"cannot connect to {mask_dsn(dsn)}: {reason}"
-        ) from exc
+        raise DatabaseError(f"cannot connect to {mask_dsn(dsn)}: {reason}") from exc
 
 
 def ensure_database(dsn: str) -> None:

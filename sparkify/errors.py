@@ -1,4 +1,4 @@
-"""The few named errors the pipeline raises; the scripts turn them into one line and an exit code."""
+"""The named errors of the pipeline; the scripts turn each into one line and an exit code."""
 
 
 class EtlError(Exception):

@@ -38,9 +38,8 @@ def number(record: Record, field: str, where: str) -> float | None:
 def integer(record: Record, field: str, where: str, limit: int = INT4_MAX) -> int:
     """A required whole number within ±limit; JSON may give it as digits in a string."""
     value = record.get(field)
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        value = int(value)
-    elif isinstance(value, float) and value.is_integer():
+    is_digits = isinstance(value, str) and value.lstrip("-").isdigit()
+    if is_digits or (isinstance(value, float) and value.is_integer()):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or abs(value) > limit:
         raise DataError(f"{where}: {field} is missing or not a whole number: {value!r}")

@@ -1,0 +1,84 @@
+"""Fixtures: a real PostgreSQL server, a fresh database per test, and hand-made data folders."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+from psycopg2.extensions import make_dsn
+
+import create_tables
+from helpers import DataDir
+from sparkify import db
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_SAMPLE = REPO.parent / "shared" / "datasets" / "udacity-sparkify"
+LOCAL_SERVER = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+def reachable(dsn: str) -> bool:
+    """Whether a server answers at dsn."""
+    try:
+        psycopg2.connect(dsn, connect_timeout=2).close()
+    except psycopg2.OperationalError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An admin DSN: DATABASE_URL, else the local server on 5432, else an embedded one."""
+    if url := os.environ.get("DATABASE_URL"):
+        yield make_dsn(url, dbname="postgres")
+    elif reachable(LOCAL_SERVER):
+        yield LOCAL_SERVER
+    else:
+        pgdata = tmp_path_factory.mktemp("pgdata")
+        os.environ["SPARKIFY_PGDATA"] = str(pgdata)
+        yield make_dsn(db.embedded_dsn(), dbname="postgres")
+        db.stop_embedded()
+
+
+def execute(dsn: str, statement: str) -> None:
+    """Run one statement outside a transaction (as create/drop database need)."""
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def dsn(server: str) -> Iterator[str]:
+    """A fresh empty database for one test, dropped afterwards."""
+    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
+    execute(server, f"create database {name}")
+    yield make_dsn(server, dbname=name)
+    execute(server, f"drop database {name} with (force)")
+
+
+@pytest.fixture
+def schema(dsn: str) -> str:
+    """A fresh database holding the empty star schema."""
+    create_tables.create_schema(dsn)
+    return dsn
+
+
+@pytest.fixture
+def real_sample() -> Path:
+    """The real Udacity sample; CI has it, so there a missing copy fails instead of skipping."""
+    if not REAL_SAMPLE.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the real sample is missing at {REAL_SAMPLE}")
+        pytest.skip(f"the real sample is not at {REAL_SAMPLE}")
+    return REAL_SAMPLE
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> DataDir:
+    """An empty hand-made data folder."""
+    return DataDir(tmp_path / "data")

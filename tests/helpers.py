@@ -1,0 +1,82 @@
+"""Helpers for the tests: queries and hand-made data folders in the real layout."""
+
+from pathlib import Path
+
+import orjson
+import psycopg2
+
+
+def query(dsn: str, statement: str, params: tuple = ()) -> list[tuple]:
+    """All rows of one query."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(statement, params)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def scalar(dsn: str, statement: str, params: tuple = ()) -> object:
+    """The single value of one query."""
+    return query(dsn, statement, params)[0][0]
+
+
+SONG = {
+    "num_songs": 1,
+    "artist_id": "ARTEST0001",
+    "artist_latitude": 64.1,
+    "artist_longitude": -21.9,
+    "artist_location": "Reykjavík, Iceland",
+    "artist_name": "Sigur Rós",
+    "song_id": "SOTEST0001",
+    "title": "Hoppípolla",
+    "duration": 268.27,
+    "year": 2005,
+}
+
+EVENT = {
+    "artist": "Sigur Rós",
+    "auth": "Logged In",
+    "firstName": "Ada",
+    "gender": "F",
+    "itemInSession": 0,
+    "lastName": "Lovelace",
+    "length": 268.27,
+    "level": "free",
+    "location": "London, UK",
+    "method": "PUT",
+    "page": "NextSong",
+    "registration": 1540919166796.0,
+    "sessionId": 1,
+    "song": "Hoppípolla",
+    "status": 200,
+    "ts": 1541105830796,
+    "userAgent": "Mozilla/5.0",
+    "userId": "7",
+}
+
+
+class DataDir:
+    """A hand-made data folder in the real layout: song_data/ and log_data/."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "song_data").mkdir(parents=True)
+        (root / "log_data").mkdir(parents=True)
+
+    def song(self, **fields: object) -> dict:
+        """Write one song file: the default song with fields replaced."""
+        record = {**SONG, **fields}
+        song_id = str(record["song_id"])
+        path = self.root / "song_data" / "A" / "B" / "C" / f"{song_id}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(orjson.dumps(record))
+        return record
+
+    def log(self, name: str, *events: dict) -> Path:
+        """Write one log file of events, each the default event with its fields replaced."""
+        path = self.root / "log_data" / "2018" / "11" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"".join(orjson.dumps({**EVENT, **e}) + b"\n" for e in events))
+        return path

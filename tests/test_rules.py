@@ -1,0 +1,137 @@
+"""The schema's rules, each on a small hand-made input loaded through etl.main."""
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import etl
+from helpers import DataDir, query, scalar
+
+
+def load(dsn: str, data: DataDir) -> None:
+    """Load a hand-made folder and insist on success."""
+    assert etl.main(["--dsn", dsn, "--data", str(data.root)]) == 0
+
+
+def test_a_play_matches_only_the_exact_title_artist_and_duration(schema: str, data: DataDir):
+    data.song(song_id="SO1", duration=1.1)
+    data.log(
+        "2018-11-01-events.json",
+        {"itemInSession": 0, "length": 1.1, "song": "Hoppípolla"},
+        {"itemInSession": 1, "length": 1.1000001},
+        {"itemInSession": 2, "length": 1.1, "artist": "Sigur Ros"},
+        {"itemInSession": 3, "length": 1.1, "song": "hoppípolla"},
+    )
+    load(schema, data)
+    rows = query(schema, "select item_in_session, song_id, artist_id from songplays order by 1")
+    assert rows == [(0, "SO1", "ARTEST0001"), (1, None, None), (2, None, None), (3, None, None)]
+
+
+def test_duration_keeps_the_json_value_exactly(schema: str, data: DataDir):
+    data.song(duration=337.68444)
+    load(schema, data)
+    assert scalar(schema, "select duration from songs") == Decimal("337.68444")
+    assert (
+        scalar(
+            schema,
+            "select data_type from information_schema.columns "
+            "where table_name = 'songs' and column_name = 'duration'",
+        )
+        == "numeric"
+    )
+
+
+def test_level_is_the_latest_plays_whatever_the_file_and_line_order(schema: str, data: DataDir):
+    # File a- sorts first but holds the newest event; file b- holds older ones, out of order.
+    data.log("a-events.json", {"ts": 1541300000000, "level": "paid", "itemInSession": 9})
+    data.log(
+        "b-events.json",
+        {"ts": 1541200000000, "level": "free", "itemInSession": 5},
+        {"ts": 1541100000000, "level": "free", "itemInSession": 1},
+    )
+    data.log("c-events.json", {"ts": 1541250000000, "level": "free", "itemInSession": 7})
+    load(schema, data)
+    assert query(schema, "select user_id, level from users") == [(7, "paid")]
+
+
+def test_an_older_file_loaded_later_keeps_the_newer_level(schema: str, tmp_path: Path):
+    newer, older = DataDir(tmp_path / "newer"), DataDir(tmp_path / "older")
+    newer.log("n.json", {"ts": 1541300000000, "level": "paid", "itemInSession": 2})
+    older.log("o.json", {"ts": 1541100000000, "level": "free", "itemInSession": 1})
+    load(schema, newer)
+    load(schema, older)
+    assert query(schema, "select level from users") == [("paid",)]
+    assert scalar(schema, "select count(*) from songplays") == 2
+
+
+def test_start_time_keeps_milliseconds_in_utc(schema: str, data: DataDir):
+    data.log("d.json", {"ts": 1543537327796})
+    load(schema, data)
+    start = scalar(schema, "select start_time from time")
+    assert start == datetime(2018, 11, 30, 0, 22, 7, 796000)
+    assert scalar(schema, "select start_time from songplays") == start
+
+
+def test_time_has_iso_week_and_monday_zero_weekday(schema: str, data: DataDir):
+    data.log(
+        "d.json",
+        # 2018-12-30 23:59:59.999 UTC, a Sunday in ISO week 52 of 2018
+        {"ts": 1546214399999, "itemInSession": 0},
+        # 2018-12-31 00:00:00.001 UTC, a Monday in ISO week 1 of 2019
+        {"ts": 1546214400001, "itemInSession": 1},
+    )
+    load(schema, data)
+    rows = query(schema, "select hour, day, week, month, year, weekday from time order by 1 desc")
+    assert rows == [(23, 30, 52, 12, 2018, 6), (0, 31, 1, 12, 2018, 0)]
+
+
+def test_one_time_row_per_distinct_timestamp(schema: str, data: DataDir):
+    data.log(
+        "d.json",
+        {"ts": 1541105830796, "itemInSession": 0},
+        {"ts": 1541105830796, "itemInSession": 1, "userId": "8"},
+        {"ts": 1541105830797, "itemInSession": 2},
+    )
+    load(schema, data)
+    assert scalar(schema, "select count(*) from time") == 2
+    assert scalar(schema, "select count(*) from songplays") == 3
+
+
+def test_unknown_year_and_location_are_null(schema: str, data: DataDir):
+    data.song(year=0, artist_location="", artist_latitude=None, artist_longitude=None)
+    load(schema, data)
+    assert query(schema, "select year from songs") == [(None,)]
+    assert query(schema, "select location, latitude, longitude from artists") == [
+        (None, None, None)
+    ]
+
+
+def test_only_next_song_events_by_known_users_become_plays(schema: str, data: DataDir):
+    data.log(
+        "d.json",
+        {"itemInSession": 0},
+        {"itemInSession": 1, "page": "Home", "song": None, "artist": None, "length": None},
+        {"itemInSession": 2, "page": "Login", "userId": "", "auth": "Logged Out"},
+    )
+    load(schema, data)
+    assert scalar(schema, "select count(*) from songplays") == 1
+    assert scalar(schema, "select count(*) from users") == 1
+
+
+def test_a_second_load_changes_nothing(schema: str, data: DataDir):
+    data.song()
+    data.log("d.json", {"itemInSession": 0}, {"itemInSession": 1, "ts": 1541105831796})
+    load(schema, data)
+    tables = ["songplays", "users", "songs", "artists", "time"]
+    before = {t: query(schema, f"select * from {t} order by 1") for t in tables}
+    load(schema, data)
+    assert {t: query(schema, f"select * from {t} order by 1") for t in tables} == before
+
+
+def test_non_ascii_and_hostile_text_round_trips(schema: str, data: DataDir):
+    hostile = 'Björk "Jóga", \\N\ttab\nnewline\r\\ back\\slash ' + "x" * 5000
+    data.song(title=hostile, artist_name="Björk")
+    data.log("d.json", {"song": hostile, "artist": "Björk", "location": hostile})
+    load(schema, data)
+    assert scalar(schema, "select title from songs") == hostile
+    assert query(schema, "select location, song_id from songplays") == [(hostile, "SOTEST0001")]

@@ -10,7 +10,7 @@ from tqdm import tqdm
 from sparkify.cli import add_common_options, configure_logging, run
 from sparkify.db import connect, mask_dsn, resolve_dsn
 from sparkify.errors import DataError
-from sparkify.load import Summary, load
+from sparkify.load import Summary, check_schema, load
 from sparkify.read import json_files, log_records, song_records
 from sparkify.shape import event_rows, song_rows
 
@@ -36,7 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def progress(files: list[Path], label: str) -> Iterable[Path]:
     """Files, with a progress bar on stderr."""
-    return tqdm(files, desc=label, unit="file", leave=False)
+    # disable=None: no bar when stderr is not a terminal (cron, CI logs).
+    return tqdm(files, desc=label, unit="file", disable=None)
 
 
 def format_summary(summary: Summary, target: str) -> str:
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         dsn = resolve_dsn(args.dsn)
         conn = connect(dsn)
         try:
+            check_schema(conn)
             songs = song_rows(song_records(progress(song_files, "song files")))
             events = event_rows(log_records(progress(log_files, "log files")))
             summary = load(conn, songs, events)

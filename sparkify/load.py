@@ -47,18 +47,18 @@ def copy_rows(cur: cursor, copy_sql: str, rows: Iterable[Row]) -> int:
     return copied
 
 
-def check_schema(cur: cursor) -> None:
+def check_schema(conn: connection) -> None:
     """Fail with a clear message when create_tables.py has not run on this database."""
-    cur.execute(q.schema_loaded)
-    if not cur.fetchone()[0]:
-        raise SchemaError("the star schema is missing: run python create_tables.py first")
+    with conn, conn.cursor() as cur:
+        cur.execute(q.schema_loaded)
+        if not cur.fetchone()[0]:
+            raise SchemaError("the star schema is missing: run python create_tables.py first")
 
 
 def load(conn: connection, song_rows: Iterable[Row], event_rows: Iterable[Row]) -> Summary:
     """Stage and merge songs, then events, in one transaction that commits whole or not at all."""
     try:
         with conn, conn.cursor() as cur:
-            check_schema(cur)
             for statement in q.stage_table_queries:
                 cur.execute(statement)
             logger.info("staged %d songs", copy_rows(cur, q.song_stage_copy, song_rows))

@@ -2,26 +2,38 @@
 
 import argparse
 import sys
+import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tqdm import tqdm
 
 from sparkify.cli import add_common_options, configure_logging, run
 from sparkify.db import connect, mask_dsn, resolve_dsn
-from sparkify.errors import DataError
+from sparkify.errors import DataError, EtlError
+from sparkify.intake import Intake
 from sparkify.load import Summary, check_schema, load
-from sparkify.read import json_files, log_records, song_records
-from sparkify.shape import event_rows, song_rows
+from sparkify.read import json_files
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
+
+
+class RejectsUnderStrict(EtlError):
+    """--strict was given and the load refused records (the valid rows are loaded)."""
+
+    exit_code = 6
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
         description="Load DIR/song_data (one song per JSON file) and DIR/log_data "
-        "(newline-delimited JSON events) into the star schema made by create_tables.py."
+        "(newline-delimited JSON events) into the star schema made by create_tables.py. "
+        "Files loaded before and unchanged since are skipped; records that cannot be "
+        "loaded are recorded in the table etl_rejects.",
+        epilog="exit status: 0 loaded (even with rejects), 2 database problem, "
+        "3 data folder problem, 4 schema missing, 6 rejects under --strict, 130 interrupted",
     )
     add_common_options(parser)
     parser.add_argument(
@@ -31,7 +43,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="folder holding song_data/ and log_data/ (default: data/ beside etl.py)",
     )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="read every file again, even those the manifest (etl_files) says are loaded",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 6 when any record was rejected (after loading the valid ones)",
+    )
     return parser.parse_args(argv)
+
+
+def new_run_id() -> str:
+    """A run id that sorts by start time and is unique: 20181130T002207-1a2b3c."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 def progress(files: list[Path], label: str) -> Iterable[Path]:
@@ -41,14 +68,21 @@ def progress(files: list[Path], label: str) -> Iterable[Path]:
 
 
 def format_summary(summary: Summary, target: str) -> str:
-    """The end-of-run report: rows per table and the song-match rate."""
-    lines = [f"loaded into {target}", f"  {'table':<10} {'rows':>12}"]
+    """The end-of-run report: files, rows per table, the song-match rate and rejects."""
+    lines = [
+        f"loaded into {target}",
+        f"files: {summary.files_read:,} read, {summary.files_unchanged:,} unchanged and skipped",
+        f"  {'table':<10} {'rows':>12}",
+    ]
     lines += [f"  {table:<10} {rows:>12,}" for table, rows in summary.row_counts.items()]
     plays = summary.row_counts["songplays"]
     rate = summary.matched_plays / plays if plays else 0.0
     lines.append(
         f"song plays matched to a song: {summary.matched_plays:,} of {plays:,} ({rate:.2%})"
     )
+    lines.append(f"rejected records: {summary.rejected:,}")
+    if summary.rejected:
+        lines.append(f"  see: select * from etl_rejects where run_id = '{summary.run_id}'")
     return "\n".join(lines)
 
 
@@ -66,12 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         conn = connect(dsn)
         try:
             check_schema(conn)
-            songs = song_rows(song_records(progress(song_files, "song files")))
-            events = event_rows(log_records(progress(log_files, "log files")))
-            summary = load(conn, songs, events)
+            songs, logs = progress(song_files, "song files"), progress(log_files, "log files")
+            with Intake(new_run_id(), full_refresh=args.full_refresh) as intake:
+                summary = load(conn, intake, songs, logs)
         finally:
             conn.close()
         print(format_summary(summary, mask_dsn(dsn)))
+        if args.strict and summary.rejected:
+            raise RejectsUnderStrict(f"{summary.rejected:,} records rejected (--strict)")
         return 0
 
     return run(job, args.verbose)

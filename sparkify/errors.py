@@ -23,3 +23,7 @@ class SchemaError(EtlError):
     """The target database does not hold the star schema yet."""
 
     exit_code = 4
+
+
+class RecordError(Exception):
+    """One input record cannot be loaded; the message is the reject's reason."""

@@ -80,6 +80,10 @@ def format_summary(summary: Summary, target: str) -> str:
     lines.append(
         f"song plays matched to a song: {summary.matched_plays:,} of {plays:,} ({rate:.2%})"
     )
+    repaired = ", ".join(f"{field} {n:,}" for field, n in sorted(summary.repaired.items()))
+    lines.append(
+        f"mis-decoded text repaired: {sum(summary.repaired.values()):,} ({repaired or '-'})"
+    )
     lines.append(f"rejected records: {summary.rejected:,}")
     if summary.rejected:
         lines.append(f"  see: select * from etl_rejects where run_id = '{summary.run_id}'")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from sparkify import shape
 from sparkify.errors import RecordError
 from sparkify.read import is_blank, numbered_lines, parse_record
 from sparkify.shape import Row, event_row, is_play, song_row
@@ -53,6 +54,7 @@ class Intake:
         self.unchanged = 0
         self.empty: list[Path] = []
         self.rejected = 0
+        self._repairs_before = shape.repairs.copy()
         # Closed by __exit__: an Intake lives as long as its load.
         self._rejects = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=REJECTS_IN_MEMORY, mode="w+", newline="", encoding="utf-8"
@@ -78,6 +80,10 @@ class Intake:
             tally = self._open(path)
             if tally is not None:
                 yield from self._log_file(tally)
+
+    def repaired(self) -> dict[str, int]:
+        """How many values of each field this intake repaired (mis-decoded UTF-8)."""
+        return dict(shape.repairs - self._repairs_before)
 
     def reject_csv(self) -> IO[str]:
         """The rejects of this run as CSV in the column order of reject_copy."""

@@ -6,7 +6,7 @@ import itertools
 import logging
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
@@ -33,6 +33,7 @@ class Summary:
     files_unchanged: int = 0
     rejected: int = 0
     run_id: str = ""
+    repaired: dict[str, int] = field(default_factory=dict)
 
 
 def batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -108,6 +109,7 @@ def load(
     summary.files_unchanged = intake.unchanged
     summary.rejected = intake.rejected
     summary.run_id = intake.run_id
+    summary.repaired = intake.repaired()
     return summary
 
 

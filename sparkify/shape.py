@@ -3,6 +3,11 @@
 A record that cannot be loaded raises RecordError with a sentence a person can act on.
 """
 
+from collections import Counter
+from functools import lru_cache
+
+import ftfy
+
 from sparkify.errors import RecordError
 from sparkify.read import Record
 
@@ -14,8 +19,19 @@ TS_MAX = 10**14
 LEVELS = ("free", "paid")
 
 
+# How many values of each field were repaired since the process started; readers take deltas.
+repairs: Counter[str] = Counter()
+
+
+@lru_cache(maxsize=65_536)
+def repair(value: str) -> str:
+    """Undo mis-decoded UTF-8 (Björk arrives as BjÃ\x83Â¶rk), leaving real characters alone."""
+    # fix_encoding only reverses mojibake: curly quotes, accents and ligatures stay as they are.
+    return ftfy.fix_encoding(value)
+
+
 def text(record: Record, field: str) -> str | None:
-    """Optional text; an empty string means unknown (null)."""
+    """Optional text, repaired if mis-decoded; an empty string means unknown (null)."""
     value = record.get(field)
     if value is None or value == "":
         return None
@@ -24,7 +40,12 @@ def text(record: Record, field: str) -> str | None:
     if "\x00" in value:
         # PostgreSQL text cannot hold NUL; refusing one record beats failing the load.
         raise RecordError(f"{field} contains a NUL character")
-    return value
+    if value.isascii():
+        return value
+    fixed = repair(value)
+    if fixed != value:
+        repairs[field] += 1
+    return fixed
 
 
 def required_text(record: Record, field: str) -> str:

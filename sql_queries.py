@@ -81,15 +81,16 @@ create table users (
 )
 """
 
-# Every unique key holds user_id, the column songplays is distributed by on Citus.
+# Every unique key holds user_id, the column songplays is distributed by on Citus. The foreign
+# keys come after the table (songplay_foreign_keys_create): Citus needs it distributed first.
 songplay_table_create = """
 create table songplays (
     songplay_id     bigint generated always as identity,
-    start_time      timestamp not null references time (start_time),
-    user_id         integer not null references users (user_id),
+    start_time      timestamp not null,
+    user_id         integer not null,
     level           text not null,
-    song_id         text references songs (song_id),
-    artist_id       text references artists (artist_id),
+    song_id         text,
+    artist_id       text,
     session_id      integer not null,
     item_in_session integer not null,
     location        text,
@@ -98,6 +99,32 @@ create table songplays (
     unique (user_id, session_id, item_in_session)
 )
 """
+
+songplay_foreign_keys_create = """
+alter table songplays
+    add foreign key (start_time) references time (start_time),
+    add foreign key (user_id) references users (user_id),
+    add foreign key (song_id) references songs (song_id),
+    add foreign key (artist_id) references artists (artist_id)
+"""
+
+# DISTRIBUTED (Citus): songplays sharded by user_id; the dimensions copied to every node.
+# time is a reference table too, though it grows with the plays: that keeps the foreign key
+# from songplays and makes every join with it local to a shard (see README, Scaling out).
+
+citus_available = """
+select count(*) > 0
+from pg_available_extensions
+where name = 'citus'
+"""
+
+citus_extension_create = "create extension if not exists citus"
+
+reference_table_create = "select create_reference_table(%s)"
+
+songplay_table_distribute = "select create_distributed_table('songplays', 'user_id')"
+
+reference_tables = ["artists", "songs", "users", "time"]
 
 # LOADER BOOKKEEPING
 

@@ -138,6 +138,7 @@ class Weighted:
     """A fast weighted choice among fixed options."""
 
     def __init__(self, weights: dict[str, float]) -> None:
+        """Prepare the cumulative weights for bisection."""
         self.options = list(weights)
         self.cumulative = list(accumulate(weights.values()))
 
@@ -172,6 +173,7 @@ class Clock:
     """The period's seconds, with sessions starting more often in busy hours."""
 
     def __init__(self, start: date, days: int, rng: random.Random) -> None:
+        """Lay out the period's hourly activity weights and each day's millisecond phase."""
         midnight = datetime(start.year, start.month, start.day, tzinfo=UTC)
         self.start_ms = int(midnight.timestamp()) * 1000
         self.days = days
@@ -404,7 +406,7 @@ def make_identity(index: int, clock: Clock, rng: random.Random) -> Identity:
 
 
 def make_listeners(events: int, clock: Clock, rng: random.Random) -> list[Listener]:
-    """The users; about a third, and always the busiest, switch level once."""
+    """The users; about one in seven, and always the busiest, switch level once."""
     shares = budgets(events, user_count(events), rng)
     busiest = max(range(len(shares)), key=shares.__getitem__, default=-1)
     listeners = []
@@ -431,13 +433,13 @@ def session_length(left: int, sessions_left: int, rng: random.Random) -> int:
     return max(1, min(length, left - (sessions_left - 1)))
 
 
-def gap_after(page: str, play: Play | None, rng: random.Random) -> int:
-    """Seconds until the user's next request: a play lasts its song, pages a short while."""
+def gap_after(play: Play | None, rng: random.Random) -> int:
+    """Seconds until the user's next request: a play lasts its song, a page 0 to 120 s."""
     if play is not None:
         return int(play[2]) + (rng.random() < 0.5)
     # A quarter of page views are followed within the same second, as in the real logs.
     roll = rng.random()
-    return 0 if roll < 0.25 else int(roll * 160) - 39
+    return 0 if roll < 0.25 else 1 + int((roll - 0.25) * 160)
 
 
 def switch_steps(user: Listener, rng: random.Random) -> list[Step]:
@@ -454,7 +456,7 @@ def opening_steps(level: str, length: int, rng: random.Random) -> tuple[list[Ste
     if length >= 3 and rng.random() < LOGGED_OUT_START:
         return [], False
     if rng.random() < HOME_START:
-        return [("Home", True, None, level, gap_after("Home", None, rng))], True
+        return [("Home", True, None, level, gap_after(None, rng))], True
     return [], True
 
 
@@ -464,14 +466,14 @@ def session_steps(user: Listener, length: int, catalog: Catalog, rng: random.Ran
     while len(steps) < length:
         if not logged_in:
             page = "Login" if length - len(steps) <= 1 else LOGGED_OUT.pick(rng)
-            steps.append((page, False, None, user.level, gap_after(page, None, rng)))
+            steps.append((page, False, None, user.level, gap_after(None, rng)))
             logged_in = page == "Login"
         elif 0 <= user.switch_at <= user.done + len(steps) and length - len(steps) >= 3:
             steps += switch_steps(user, rng)
         else:
             page = BROWSING[user.level].pick(rng)
             play = catalog.pick(rng) if page == "NextSong" else None
-            steps.append((page, True, play, user.level, gap_after(page, play, rng)))
+            steps.append((page, True, play, user.level, gap_after(play, rng)))
             logged_in = page != "Logout"
     user.done += length
     return steps

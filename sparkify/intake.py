@@ -6,22 +6,64 @@ every line: loaded + rejected + skipped (blank or not a song play) = lines.
 
 import csv
 import hashlib
+import io
+import itertools
 import logging
+import multiprocessing
 import tempfile
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from sparkify import shape
 from sparkify.errors import RecordError
-from sparkify.read import is_blank, numbered_lines, parse_record
+from sparkify.read import is_blank, parse_record
 from sparkify.shape import Row, event_row, is_play, song_row
 
 logger = logging.getLogger(__name__)
 
+LINES_PER_CHUNK = 10_000  # log lines shaped as one unit of work
+CHUNKS_IN_FLIGHT = 2 * 2  # shaped ahead of COPY: bounds memory, keeps every worker busy
+WORKERS = 2
+PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting workers costs more than it saves
 RAW_LIMIT = 2000  # characters of a rejected record kept in etl_rejects.raw
 REJECTS_IN_MEMORY = 16 * 2**20  # bytes of rejects kept in memory before spilling to disk
+
+
+@dataclass
+class ShapedLines:
+    """What shaping a run of log lines gave: CSV for COPY, counts, rejects and repairs."""
+
+    csv: str = ""
+    loaded: int = 0
+    skipped: int = 0
+    rejects: list[tuple[int, str, bytes]] = field(default_factory=list)
+    repairs: Counter[str] = field(default_factory=Counter)
+
+
+def shape_lines(first_line: int, lines: list[bytes]) -> ShapedLines:
+    """Shape log lines, numbered from first_line, into staging CSV; runs in any process."""
+    repairs_before = shape.repairs.copy()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    result = ShapedLines()
+    for line_no, line in enumerate(lines, start=first_line):
+        try:
+            record = None if is_blank(line) else parse_record(line)
+            if record is None or not is_play(record):
+                result.skipped += 1
+                continue
+            writer.writerow(event_row(record))
+        except RecordError as exc:
+            result.rejects.append((line_no, str(exc), line))
+            continue
+        result.loaded += 1
+    result.csv = buffer.getvalue()
+    result.repairs = shape.repairs - repairs_before
+    return result
 
 
 @dataclass
@@ -55,6 +97,9 @@ class Intake:
         self.empty: list[Path] = []
         self.rejected = 0
         self._repairs_before = shape.repairs.copy()
+        self._repairs: Counter[str] = Counter()  # repaired in worker processes
+        self._bytes_read = 0
+        self._pool: ProcessPoolExecutor | None = None
         # Closed by __exit__: an Intake lives as long as its load.
         self._rejects = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=REJECTS_IN_MEMORY, mode="w+", newline="", encoding="utf-8"
@@ -66,6 +111,8 @@ class Intake:
 
     def __exit__(self, *exc_info: object) -> None:
         self._rejects.close()
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
     def song_rows(self, paths: Iterable[Path]) -> Iterator[Row]:
         """Staging rows of the new or changed song files, one record per file."""
@@ -74,16 +121,23 @@ class Intake:
             if tally is not None:
                 yield from self._song_file(tally)
 
-    def event_rows(self, paths: Iterable[Path]) -> Iterator[Row]:
-        """Staging rows of the song plays in the new or changed log files."""
-        for path in paths:
-            tally = self._open(path)
-            if tally is not None:
-                yield from self._log_file(tally)
+    def event_csv(self, paths: Iterable[Path]) -> Iterator[str]:
+        """Staging CSV of the song plays in the new or changed log files, in file order.
+
+        Runs of lines are shaped in worker processes once the input proves big, so that
+        parsing runs on every core while PostgreSQL ingests what is ready.
+        """
+        pending: deque[tuple[FileTally, Future[ShapedLines]]] = deque()
+        for tally, first_line, lines in self._log_chunks(paths):
+            pending.append((tally, self._shape(first_line, lines)))
+            if len(pending) > CHUNKS_IN_FLIGHT:
+                yield self._collect(*pending.popleft())
+        while pending:
+            yield self._collect(*pending.popleft())
 
     def repaired(self) -> dict[str, int]:
         """How many values of each field this intake repaired (mis-decoded UTF-8)."""
-        return dict(shape.repairs - self._repairs_before)
+        return dict(shape.repairs - self._repairs_before + self._repairs)
 
     def reject_csv(self) -> IO[str]:
         """The rejects of this run as CSV in the column order of reject_copy."""
@@ -134,39 +188,50 @@ class Intake:
         tally.loaded = 1
         yield row
 
-    def _log_file(self, tally: FileTally) -> Iterator[Row]:
-        """The staging rows of the song plays in a log file, hashing it on the way."""
-        digest = hashlib.sha256()
-        try:
-            with tally.path.open("rb") as lines:
-                for line_no, line in numbered_lines(lines):
-                    digest.update(line)
-                    tally.lines += 1
-                    row = self._event(tally, line_no, line)
-                    if row is not None:
-                        yield row
-        except OSError as exc:
-            self._reject_file(tally.path, exc)
-            return
-        tally.sha256 = digest.hexdigest()
-        self.tallies.append(tally)
+    def _log_chunks(self, paths: Iterable[Path]) -> Iterator[tuple[FileTally, int, list[bytes]]]:
+        """Runs of lines of each file to read, with the number of their first line."""
+        for path in paths:
+            tally = self._open(path)
+            if tally is None:
+                continue
+            digest = hashlib.sha256()
+            try:
+                with path.open("rb") as lines:
+                    while chunk := list(itertools.islice(lines, LINES_PER_CHUNK)):
+                        for line in chunk:
+                            digest.update(line)
+                        yield tally, tally.lines + 1, chunk
+                        tally.lines += len(chunk)
+            except OSError as exc:
+                self._reject_file(path, exc)
+                continue
+            tally.sha256 = digest.hexdigest()
+            self.tallies.append(tally)
 
-    def _event(self, tally: FileTally, line_no: int, line: bytes) -> Row | None:
-        """The staging row of one log line, or None when it is skipped or rejected."""
-        if is_blank(line):
-            tally.skipped += 1
-            return None
-        try:
-            record = parse_record(line)
-            if not is_play(record):
-                tally.skipped += 1
-                return None
-            row = event_row(record)
-        except RecordError as exc:
-            self._reject(tally, line_no, str(exc), line)
-            return None
-        tally.loaded += 1
-        return row
+    def _shape(self, first_line: int, lines: list[bytes]) -> "Future[ShapedLines]":
+        """Shape lines in a worker once the input is big, else right here."""
+        self._bytes_read += sum(map(len, lines))
+        if self._pool is None and self._bytes_read > PARALLEL_FROM_BYTES:
+            # forkserver: workers must not inherit the open database connection.
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(WORKERS, mp_context=context)
+        if self._pool is not None:
+            return self._pool.submit(shape_lines, first_line, lines)
+        result = shape_lines(first_line, lines)
+        result.repairs = Counter()  # counted already: this process's shape.repairs has them
+        done: Future[ShapedLines] = Future()
+        done.set_result(result)
+        return done
+
+    def _collect(self, tally: FileTally, shaped: "Future[ShapedLines]") -> str:
+        """Count a shaped run of lines into its file's tally and the rejects; return its CSV."""
+        result = shaped.result()
+        tally.loaded += result.loaded
+        tally.skipped += result.skipped
+        self._repairs.update(result.repairs)
+        for line_no, reason, raw in result.rejects:
+            self._reject(tally, line_no, reason, raw)
+        return result.csv
 
     def _reject(self, tally: FileTally, line: int | None, reason: str, raw: bytes) -> None:
         """Record one refused record of a file being read."""

@@ -37,38 +37,37 @@ class Summary:
     repaired: dict[str, int] = field(default_factory=dict)
 
 
-class CsvStream:
-    """A file-like object that COPY reads: CSV made from rows on demand, a chunk at a time.
+class ChunkStream:
+    """A file-like object that COPY reads, one chunk of text at a time from an iterator.
 
-    One COPY streams every row, so PostgreSQL ingests a chunk while Python shapes the next,
-    and memory holds one chunk, never the whole input.
+    One COPY streams every chunk, so PostgreSQL ingests a chunk while Python makes the next,
+    and memory holds a few chunks, never the whole input.
     """
 
-    def __init__(self, rows: Iterable[Row]) -> None:
-        self.rows = 0
-        self._chunks = self._make_chunks(iter(rows))
-
-    def _make_chunks(self, rows: Iterator[Row]) -> Iterator[str]:
-        """CSV text of CHUNK_ROWS rows at a time."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        while batch := list(itertools.islice(rows, CHUNK_ROWS)):
-            writer.writerows(batch)
-            self.rows += len(batch)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    def __init__(self, chunks: Iterable[str]) -> None:
+        self._chunks = iter(chunks)
 
     def read(self, size: int = -1) -> str:
         """The next chunk, whatever size is asked (psycopg2 sends what it gets); "" at the end."""
         return next(self._chunks, "")
 
 
+def csv_chunks(rows: Iterable[Row]) -> Iterator[str]:
+    """CSV text of CHUNK_ROWS rows at a time."""
+    iterator = iter(rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    while batch := list(itertools.islice(iterator, CHUNK_ROWS)):
+        writer.writerows(batch)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
 def copy_rows(cur: cursor, copy_sql: str, rows: Iterable[Row]) -> int:
     """COPY rows into a table as CSV in one streaming statement; return how many."""
-    stream = CsvStream(rows)
-    cur.copy_expert(copy_sql, stream)
-    return stream.rows
+    cur.copy_expert(copy_sql, ChunkStream(csv_chunks(rows)))
+    return cur.rowcount
 
 
 def check_schema(conn: connection) -> None:
@@ -102,13 +101,19 @@ def run_all(cur: cursor, statements: Iterable[str]) -> None:
         logger.info("%s: %d rows, %.2f s", name, cur.rowcount, time.perf_counter() - started)
 
 
-def stage(cur: cursor, copy_sql: str, rows: Iterable[Row]) -> int:
-    """COPY rows into a staging table, logging how many and how long; return how many."""
+def stage_songs(cur: cursor, intake: Intake, song_files: Iterable[Path]) -> None:
+    """COPY the song files' rows into stage_songs."""
     started = time.perf_counter()
-    staged = copy_rows(cur, copy_sql, rows)
-    name = " ".join(copy_sql.split()[:2])
-    logger.info("%s: %d rows, %.2f s", name, staged, time.perf_counter() - started)
-    return staged
+    staged = copy_rows(cur, q.song_stage_copy, intake.song_rows(song_files))
+    logger.info("copy stage_songs: %d rows, %.2f s", staged, time.perf_counter() - started)
+
+
+def stage_plays(cur: cursor, intake: Intake, log_files: Iterable[Path]) -> int:
+    """COPY the log files' song plays into stage_events; return how many."""
+    started = time.perf_counter()
+    cur.copy_expert(q.event_stage_copy, ChunkStream(intake.event_csv(log_files)))
+    logger.info("copy stage_events: %d rows, %.2f s", cur.rowcount, time.perf_counter() - started)
+    return cur.rowcount
 
 
 def merge_plays(cur: cursor, staged: int) -> None:
@@ -139,9 +144,9 @@ def load(
             run_all(cur, q.load_settings_queries)
             intake.manifest = read_manifest(cur)
             run_all(cur, q.stage_table_queries)
-            stage(cur, q.song_stage_copy, intake.song_rows(song_files))
+            stage_songs(cur, intake, song_files)
             run_all(cur, q.song_merge_queries)
-            plays = stage(cur, q.event_stage_copy, intake.event_rows(log_files))
+            plays = stage_plays(cur, intake, log_files)
             cur.execute(q.event_stage_analyze)
             merge_plays(cur, plays)
             record_files(cur, intake)

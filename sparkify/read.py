@@ -1,8 +1,6 @@
 """Readers: JSON files in, records out. No database here."""
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import orjson
 
@@ -27,11 +25,6 @@ def parse_record(text: bytes) -> Record:
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, found {type(record).__name__}")
     return record
-
-
-def numbered_lines(lines: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    """Each line of an NDJSON file with its 1-based number, blank lines included."""
-    return enumerate(lines, start=1)
 
 
 def is_blank(line: bytes) -> bool:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sparkify.checks import CheckResult, describe, run_checks
 from sparkify.cli import add_common_options, configure_logging, run
 from sparkify.db import connect, mask_dsn, resolve_dsn
-from sparkify.errors import DataError
+from sparkify.errors import CheckError, DataError
 from sparkify.load import Summary, check_schema, load
 from sparkify.read import json_files, log_records, song_records
 from sparkify.shape import event_rows, song_rows
@@ -30,6 +31,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_DATA,
         metavar="DIR",
         help="folder holding song_data/ and log_data/ (default: data/ beside etl.py)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="after the load, run the data checks of sql_queries.py and print PASS or FAIL "
+        "for each; exit code 5 if any check fails",
     )
     return parser.parse_args(argv)
 
@@ -52,6 +59,18 @@ def format_summary(summary: Summary, target: str) -> str:
     return "\n".join(lines)
 
 
+def report_checks(results: list[CheckResult]) -> None:
+    """Print one line per data check; raise CheckError if any failed."""
+    for result in results:
+        print(describe(result))
+    failed = [result.name for result in results if not result.passed]
+    if failed:
+        raise CheckError(
+            f"{len(failed)} of {len(results)} data checks failed ({', '.join(failed)}): "
+            "--verbose or test.ipynb shows the offending rows"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: returns the exit code."""
     args = parse_args(argv)
@@ -69,9 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             songs = song_rows(song_records(progress(song_files, "song files")))
             events = event_rows(log_records(progress(log_files, "log files")))
             summary = load(conn, songs, events)
+            print(format_summary(summary, mask_dsn(dsn)))
+            if args.check:
+                report_checks(run_checks(conn))
         finally:
             conn.close()
-        print(format_summary(summary, mask_dsn(dsn)))
         return 0
 
     return run(job, args.verbose)

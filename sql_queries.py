@@ -546,6 +546,9 @@ data_checks = {
     "time columns match start_time": check_time_parts_match_start_time,
 }
 
+# The checks run in one transaction that cannot write, whoever calls them.
+checks_read_only = "set transaction read only"
+
 # Any check, wrapped: how many rows break it, and the first few of them.
 check_failure_count = sql.SQL("select count(*) from ({}) as failures")
 check_failure_sample = sql.SQL("select * from ({}) as failures limit %s")

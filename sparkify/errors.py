@@ -23,3 +23,9 @@ class SchemaError(EtlError):
     """The target database does not hold the star schema yet."""
 
     exit_code = 4
+
+
+class CheckError(EtlError):
+    """The data loaded, but a data check found rows that break its rule."""
+
+    exit_code = 5

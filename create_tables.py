@@ -3,11 +3,13 @@
 import argparse
 import sys
 
+import psycopg2
 from psycopg2.extensions import cursor
 
 import sql_queries as q
 from sparkify.cli import add_common_options, configure_logging, run
 from sparkify.db import connect, ensure_database, mask_dsn, resolve_dsn
+from sparkify.errors import DatabaseError
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -17,29 +19,54 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "recreate every table of the Sparkify star schema (all data is lost)."
     )
     add_common_options(parser)
+    parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="lay the schema out for Citus: songplays distributed by user_id, the other "
+        "star tables as reference tables (the server must have the citus extension)",
+    )
     return parser.parse_args(argv)
 
 
-def drop_tables(cur: cursor) -> None:
-    """Drop every table of the schema."""
-    for statement in q.drop_table_queries:
-        cur.execute(statement)
+Statement = tuple[str, tuple[str, ...]]
 
 
-def create_tables(cur: cursor) -> None:
-    """Create every table of the schema."""
-    for statement in q.create_table_queries:
-        cur.execute(statement)
+def schema_plan(distributed: bool) -> list[Statement]:
+    """Every statement that builds the schema, in order, with its parameters."""
+    plan = [(statement, ()) for statement in q.drop_table_queries + q.create_table_queries]
+    if distributed:
+        # Citus needs the dimensions as reference tables and songplays distributed before
+        # any foreign key points from songplays to them.
+        plan.insert(0, (q.citus_extension_create, ()))
+        plan += [(q.reference_table_create, (table,)) for table in q.reference_tables]
+        plan.append((q.songplay_table_distribute, ()))
+    plan.append((q.songplay_foreign_keys_create, ()))
+    return plan
 
 
-def create_schema(dsn: str) -> None:
+def check_citus(cur: cursor) -> None:
+    """Fail with a clear message when the server cannot load Citus."""
+    cur.execute(q.citus_available)
+    if not cur.fetchone()[0]:
+        raise DatabaseError(
+            "--distributed needs the citus extension, which this server does not have: "
+            "run it on a Citus coordinator (see README, Scaling out)"
+        )
+
+
+def create_schema(dsn: str, distributed: bool = False) -> None:
     """Create the database if it is missing, then the tables, in one transaction."""
     ensure_database(dsn)
     conn = connect(dsn)
     try:
         with conn, conn.cursor() as cur:
-            drop_tables(cur)
-            create_tables(cur)
+            if distributed:
+                check_citus(cur)
+            for statement, params in schema_plan(distributed):
+                cur.execute(statement, params)
+    except psycopg2.Error as exc:
+        reason = " ".join(str(exc).split())
+        raise DatabaseError(f"creating the schema failed: {reason}") from exc
     finally:
         conn.close()
 
@@ -51,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def job() -> int:
         dsn = resolve_dsn(args.dsn)
-        create_schema(dsn)
+        create_schema(dsn, distributed=args.distributed)
         print(f"created the star schema in {mask_dsn(dsn)}")
         return 0
 

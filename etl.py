@@ -2,7 +2,9 @@
 
 import argparse
 import sys
+import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tqdm import tqdm
@@ -10,19 +12,36 @@ from tqdm import tqdm
 from sparkify.checks import CheckResult, describe, run_checks
 from sparkify.cli import add_common_options, configure_logging, run
 from sparkify.db import connect, mask_dsn, resolve_dsn
-from sparkify.errors import CheckError, DataError
+from sparkify.errors import DataError, EtlError
+from sparkify.intake import Intake
 from sparkify.load import Summary, check_schema, load
-from sparkify.read import json_files, log_records, song_records
-from sparkify.shape import event_rows, song_rows
+from sparkify.read import json_files
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
+
+
+class RejectsUnderStrict(EtlError):
+    """--strict was given and the load refused records (the valid rows are loaded)."""
+
+    exit_code = 6
+
+
+class ChecksFailed(EtlError):
+    """--check was given and a data check found rows that break its rule (the load stays)."""
+
+    exit_code = 5
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
         description="Load DIR/song_data (one song per JSON file) and DIR/log_data "
-        "(newline-delimited JSON events) into the star schema made by create_tables.py."
+        "(newline-delimited JSON events) into the star schema made by create_tables.py. "
+        "Files loaded before and unchanged since are skipped; records that cannot be "
+        "loaded are recorded in the table etl_rejects.",
+        epilog="exit status: 0 loaded (even with rejects), 2 database problem, "
+        "3 data folder problem, 4 schema missing, 5 a data check failed under --check, "
+        "6 rejects under --strict, 130 interrupted",
     )
     add_common_options(parser)
     parser.add_argument(
@@ -33,12 +52,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="folder holding song_data/ and log_data/ (default: data/ beside etl.py)",
     )
     parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="read every file again, even those the manifest (etl_files) says are loaded",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 6 when any record was rejected (after loading the valid ones)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="after the load, run the data checks of sql_queries.py and print PASS or FAIL "
-        "for each; exit code 5 if any check fails",
+        "for each; exit with status 5 if any check fails",
     )
     return parser.parse_args(argv)
+
+
+def new_run_id() -> str:
+    """A run id that sorts by start time and is unique: 20181130T002207-1a2b3c."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 def progress(files: list[Path], label: str) -> Iterable[Path]:
@@ -48,24 +82,35 @@ def progress(files: list[Path], label: str) -> Iterable[Path]:
 
 
 def format_summary(summary: Summary, target: str) -> str:
-    """The end-of-run report: rows per table and the song-match rate."""
-    lines = [f"loaded into {target}", f"  {'table':<10} {'rows':>12}"]
+    """The end-of-run report: files, rows per table, the song-match rate and rejects."""
+    lines = [
+        f"loaded into {target}",
+        f"files: {summary.files_read:,} read, {summary.files_unchanged:,} unchanged and skipped",
+        f"  {'table':<10} {'rows':>12}",
+    ]
     lines += [f"  {table:<10} {rows:>12,}" for table, rows in summary.row_counts.items()]
     plays = summary.row_counts["songplays"]
     rate = summary.matched_plays / plays if plays else 0.0
     lines.append(
         f"song plays matched to a song: {summary.matched_plays:,} of {plays:,} ({rate:.2%})"
     )
+    repaired = ", ".join(f"{field} {n:,}" for field, n in sorted(summary.repaired.items()))
+    lines.append(
+        f"mis-decoded text repaired: {sum(summary.repaired.values()):,} ({repaired or '-'})"
+    )
+    lines.append(f"rejected records: {summary.rejected:,}")
+    if summary.rejected:
+        lines.append(f"  see: select * from etl_rejects where run_id = '{summary.run_id}'")
     return "\n".join(lines)
 
 
 def report_checks(results: list[CheckResult]) -> None:
-    """Print one line per data check; raise CheckError if any failed."""
+    """Print one line per data check; raise ChecksFailed if any failed."""
     for result in results:
         print(describe(result))
     failed = [result.name for result in results if not result.passed]
     if failed:
-        raise CheckError(
+        raise ChecksFailed(
             f"{len(failed)} of {len(results)} data checks failed ({', '.join(failed)}): "
             "--verbose or test.ipynb shows the offending rows"
         )
@@ -85,14 +130,16 @@ def main(argv: list[str] | None = None) -> int:
         conn = connect(dsn)
         try:
             check_schema(conn)
-            songs = song_rows(song_records(progress(song_files, "song files")))
-            events = event_rows(log_records(progress(log_files, "log files")))
-            summary = load(conn, songs, events)
+            songs, logs = progress(song_files, "song files"), progress(log_files, "log files")
+            with Intake(new_run_id(), full_refresh=args.full_refresh) as intake:
+                summary = load(conn, intake, songs, logs)
             print(format_summary(summary, mask_dsn(dsn)))
             if args.check:
                 report_checks(run_checks(conn))
         finally:
             conn.close()
+        if args.strict and summary.rejected:
+            raise RejectsUnderStrict(f"{summary.rejected:,} records rejected (--strict)")
         return 0
 
     return run(job, args.verbose)

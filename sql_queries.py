@@ -18,10 +18,13 @@ database_create = sql.SQL("create database {}")
 
 schema_loaded = """
 select to_regclass('songplays') is not null
+    and to_regclass('etl_files') is not null
 """
 
 # DROP TABLES (children before parents)
 
+file_table_drop = "drop table if exists etl_files"
+reject_table_drop = "drop table if exists etl_rejects"
 songplay_table_drop = "drop table if exists songplays"
 user_table_drop = "drop table if exists users"
 song_table_drop = "drop table if exists songs"
@@ -78,15 +81,16 @@ create table users (
 )
 """
 
-# Every unique key holds user_id, the column songplays is distributed by on Citus.
+# Every unique key holds user_id, the column songplays is distributed by on Citus. The foreign
+# keys come after the table (songplay_foreign_keys_create): Citus needs it distributed first.
 songplay_table_create = """
 create table songplays (
     songplay_id     bigint generated always as identity,
-    start_time      timestamp not null references time (start_time),
-    user_id         integer not null references users (user_id),
+    start_time      timestamp not null,
+    user_id         integer not null,
     level           text not null,
-    song_id         text references songs (song_id),
-    artist_id       text references artists (artist_id),
+    song_id         text,
+    artist_id       text,
     session_id      integer not null,
     item_in_session integer not null,
     location        text,
@@ -94,6 +98,89 @@ create table songplays (
     primary key (songplay_id, user_id),
     unique (user_id, session_id, item_in_session)
 )
+"""
+
+songplay_foreign_keys_create = """
+alter table songplays
+    add foreign key (start_time) references time (start_time),
+    add foreign key (user_id) references users (user_id),
+    add foreign key (song_id) references songs (song_id),
+    add foreign key (artist_id) references artists (artist_id)
+"""
+
+# DISTRIBUTED (Citus): songplays sharded by user_id; the dimensions copied to every node.
+# time is a reference table too, though it grows with the plays: that keeps the foreign key
+# from songplays and makes every join with it local to a shard (see README, Scaling out).
+
+citus_available = """
+select count(*) > 0
+from pg_available_extensions
+where name = 'citus'
+"""
+
+citus_extension_create = "create extension if not exists citus"
+
+reference_table_create = "select create_reference_table(%s)"
+
+songplay_table_distribute = "select create_distributed_table('songplays', 'user_id')"
+
+reference_tables = ["artists", "songs", "users", "time"]
+
+# LOADER BOOKKEEPING
+
+# The manifest: one row per file loaded, so that re-runs read only new or changed files.
+file_table_create = """
+create table etl_files (
+    path        text primary key,
+    size        bigint not null,       -- bytes
+    sha256      text not null,         -- of the content: a changed file is read again
+    lines       integer not null,      -- = rows_loaded + rejected + skipped
+    rows_loaded integer not null,
+    rejected    integer not null,
+    skipped     integer not null,      -- blank lines and events that are not song plays
+    run_id      text not null,
+    loaded_at   timestamptz not null
+)
+"""
+
+# Records a load refused, one row each, so that nothing is dropped silently.
+reject_table_create = """
+create table etl_rejects (
+    reject_id   bigint generated always as identity primary key,
+    run_id      text not null,
+    rejected_at timestamptz not null default now(),
+    file        text not null,
+    line        integer,               -- 1-based; null when the whole file is refused
+    reason      text not null,
+    raw         text                   -- the record as read, cut to 2,000 characters
+)
+"""
+
+# One load at a time per database: a second run waits for the first to commit.
+load_lock_try = """
+select pg_try_advisory_xact_lock(hashtext('sparkify.etl'))
+"""
+
+load_lock_wait = """
+select pg_advisory_xact_lock(hashtext('sparkify.etl'))
+"""
+
+file_manifest_select = """
+select
+    path,
+    size,
+    sha256
+from etl_files
+"""
+
+reject_copy = """
+copy etl_rejects (
+    run_id,
+    file,
+    line,
+    reason,
+    raw
+) from stdin with (format csv)
 """
 
 # STAGING (temporary: one load's parsed rows, gone at commit)
@@ -173,6 +260,30 @@ copy stage_events (
 
 # Temporary tables have no statistics until analyzed; the merges' plans need them.
 event_stage_analyze = "analyze stage_events"
+
+file_stage_create = """
+create temporary table stage_files (
+    path        text not null,
+    size        bigint not null,
+    sha256      text not null,
+    lines       integer not null,
+    rows_loaded integer not null,
+    rejected    integer not null,
+    skipped     integer not null
+) on commit drop
+"""
+
+file_stage_copy = """
+copy stage_files (
+    path,
+    size,
+    sha256,
+    lines,
+    rows_loaded,
+    rejected,
+    skipped
+) from stdin with (format csv)
+"""
 
 # MERGES (one set-based statement per table, from staging)
 
@@ -318,6 +429,40 @@ left join lateral (
 on conflict (user_id, session_id, item_in_session) do nothing
 """
 
+file_table_upsert = """
+insert into etl_files (
+    path,
+    size,
+    sha256,
+    lines,
+    rows_loaded,
+    rejected,
+    skipped,
+    run_id,
+    loaded_at
+)
+select
+    f.path,
+    f.size,
+    f.sha256,
+    f.lines,
+    f.rows_loaded,
+    f.rejected,
+    f.skipped,
+    %(run_id)s,
+    now()
+from stage_files as f
+on conflict (path) do update set
+    size = excluded.size,
+    sha256 = excluded.sha256,
+    lines = excluded.lines,
+    rows_loaded = excluded.rows_loaded,
+    rejected = excluded.rejected,
+    skipped = excluded.skipped,
+    run_id = excluded.run_id,
+    loaded_at = excluded.loaded_at
+"""
+
 # SUMMARY
 
 table_row_count = sql.SQL("select count(*) from {}")
@@ -331,6 +476,8 @@ where song_id is not null
 # QUERY LISTS
 
 create_table_queries = [
+    file_table_create,
+    reject_table_create,
     artist_table_create,
     song_table_create,
     song_match_index_create,
@@ -339,13 +486,15 @@ create_table_queries = [
     songplay_table_create,
 ]
 drop_table_queries = [
+    file_table_drop,
+    reject_table_drop,
     songplay_table_drop,
     user_table_drop,
     song_table_drop,
     artist_table_drop,
     time_table_drop,
 ]
-stage_table_queries = [song_stage_create, event_stage_create]
+stage_table_queries = [song_stage_create, event_stage_create, file_stage_create]
 song_merge_queries = [artist_table_insert, song_table_insert]
 event_merge_queries = [time_table_insert, user_table_insert, songplay_table_insert]
 star_tables = ["songplays", "users", "songs", "artists", "time"]

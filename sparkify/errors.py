@@ -25,7 +25,5 @@ class SchemaError(EtlError):
     exit_code = 4
 
 
-class CheckError(EtlError):
-    """The data loaded, but a data check found rows that break its rule."""
-
-    exit_code = 5
+class RecordError(Exception):
+    """One input record cannot be loaded; the message is the reject's reason."""

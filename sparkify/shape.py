@@ -1,104 +1,131 @@
-"""Shapers: records in, staging rows out, in the column order of the COPY statements."""
+"""Shapers: records in, staging rows out, in the column order of the COPY statements.
 
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+A record that cannot be loaded raises RecordError with a sentence a person can act on.
+"""
 
-from sparkify.errors import DataError
+from collections import Counter
+from functools import lru_cache
+
+import ftfy
+
+from sparkify.errors import RecordError
 from sparkify.read import Record
 
 Row = tuple[object, ...]
 
 INT4_MAX = 2**31 - 1
-INT8_MAX = 2**63 - 1
+# ms since the epoch: ±3,000 years keeps every start_time inside PostgreSQL's timestamp range.
+TS_MAX = 10**14
+LEVELS = ("free", "paid")
 
 
-def text(value: object) -> str | None:
-    """Text as stored: an empty string means unknown (null)."""
+# How many values of each field were repaired since the process started; readers take deltas.
+repairs: Counter[str] = Counter()
+
+
+@lru_cache(maxsize=65_536)
+def repair(value: str) -> str:
+    """Undo mis-decoded UTF-8 (Björk arrives as BjÃ\x83Â¶rk), leaving real characters alone."""
+    # fix_encoding only reverses mojibake: curly quotes, accents and ligatures stay as they are.
+    return ftfy.fix_encoding(value)
+
+
+def text(record: Record, field: str) -> str | None:
+    """Optional text, repaired if mis-decoded; an empty string means unknown (null)."""
+    value = record.get(field)
     if value is None or value == "":
         return None
-    return str(value)
+    if not isinstance(value, str):
+        raise RecordError(f"{field} is not text: {value!r}")
+    if "\x00" in value:
+        # PostgreSQL text cannot hold NUL; refusing one record beats failing the load.
+        raise RecordError(f"{field} contains a NUL character")
+    if value.isascii():
+        return value
+    fixed = repair(value)
+    if fixed != value:
+        repairs[field] += 1
+    return fixed
 
 
-def required_text(record: Record, field: str, where: str) -> str:
-    """A text field that must be present and not empty."""
-    value = record.get(field)
-    if not isinstance(value, str) or not value:
-        raise DataError(f"{where}: {field} is missing or not text: {value!r}")
+def required_text(record: Record, field: str) -> str:
+    """Text that must be present and not empty."""
+    value = text(record, field)
+    if value is None:
+        raise RecordError(f"{field} is missing")
     return value
 
 
-def number(record: Record, field: str, where: str) -> float | None:
-    """An optional number; a value of another type is an error."""
+def number(record: Record, field: str) -> float | None:
+    """An optional number; a value of another type is refused."""
     value = record.get(field)
-    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
         return value
-    raise DataError(f"{where}: {field} is not a number: {value!r}")
+    raise RecordError(f"{field} is not a number: {value!r}")
 
 
-def integer(record: Record, field: str, where: str, limit: int = INT4_MAX) -> int:
+def integer(record: Record, field: str, limit: int = INT4_MAX) -> int:
     """A required whole number within ±limit; JSON may give it as digits in a string."""
     value = record.get(field)
+    if value is None or value == "":
+        raise RecordError(f"{field} is missing")
     is_digits = isinstance(value, str) and value.lstrip("-").isdigit()
     if is_digits or (isinstance(value, float) and value.is_integer()):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or abs(value) > limit:
-        raise DataError(f"{where}: {field} is missing or not a whole number: {value!r}")
+        raise RecordError(f"{field} is not a whole number in range: {value!r}")
     return value
 
 
-def song_row(path: Path, record: Record) -> Row:
+def level(record: Record) -> str:
+    """The subscription level, free or paid."""
+    value = required_text(record, "level")
+    if value not in LEVELS:
+        raise RecordError(f"level is neither free nor paid: {value!r}")
+    return value
+
+
+def song_row(file: str, record: Record) -> Row:
     """The staging row of one song record; year 0 and empty strings mean unknown."""
-    where = str(path)
-    duration = number(record, "duration", where)
+    duration = number(record, "duration")
     if duration is None:
-        raise DataError(f"{where}: duration is missing")
+        raise RecordError("duration is missing")
+    year = integer(record, "year") if record.get("year") else None
     return (
-        str(path),
-        required_text(record, "song_id", where),
-        required_text(record, "title", where),
-        required_text(record, "artist_id", where),
-        number(record, "year", where) or None,
+        file,
+        required_text(record, "song_id"),
+        required_text(record, "title"),
+        required_text(record, "artist_id"),
+        year,
         duration,
-        required_text(record, "artist_name", where),
-        text(record.get("artist_location")),
-        number(record, "artist_latitude", where),
-        number(record, "artist_longitude", where),
+        required_text(record, "artist_name"),
+        text(record, "artist_location"),
+        number(record, "artist_latitude"),
+        number(record, "artist_longitude"),
     )
 
 
-def event_row(path: Path, line_no: int, record: Record) -> Row | None:
-    """The staging row of one NextSong event, or None for any other page."""
-    if record.get("page") != "NextSong":
-        return None
-    where = f"{path}:{line_no}"
+def is_play(record: Record) -> bool:
+    """Whether an event is a song play (page NextSong); only plays are loaded."""
+    return record.get("page") == "NextSong"
+
+
+def event_row(file: str, line: int, record: Record) -> Row:
+    """The staging row of one NextSong event."""
     return (
-        str(path),
-        line_no,
-        integer(record, "ts", where, limit=INT8_MAX),
-        integer(record, "userId", where),
-        text(record.get("firstName")),
-        text(record.get("lastName")),
-        text(record.get("gender")),
-        required_text(record, "level", where),
-        text(record.get("song")),
-        text(record.get("artist")),
-        number(record, "length", where),
-        integer(record, "sessionId", where),
-        integer(record, "itemInSession", where),
-        text(record.get("location")),
-        text(record.get("userAgent")),
+        file,
+        line,
+        integer(record, "ts", limit=TS_MAX),
+        integer(record, "userId"),
+        text(record, "firstName"),
+        text(record, "lastName"),
+        text(record, "gender"),
+        level(record),
+        text(record, "song"),
+        text(record, "artist"),
+        number(record, "length"),
+        integer(record, "sessionId"),
+        integer(record, "itemInSession"),
+        text(record, "location"),
+        text(record, "userAgent"),
     )
-
-
-def song_rows(records: Iterable[tuple[Path, Record]]) -> Iterator[Row]:
-    """Staging rows for songs."""
-    for path, record in records:
-        yield song_row(path, record)
-
-
-def event_rows(records: Iterable[tuple[Path, int, Record]]) -> Iterator[Row]:
-    """Staging rows for the NextSong events among records."""
-    for path, line_no, record in records:
-        row = event_row(path, line_no, record)
-        if row is not None:
-            yield row

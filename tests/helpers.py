@@ -80,3 +80,8 @@ class DataDir:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"".join(orjson.dumps({**EVENT, **e}) + b"\n" for e in events))
         return path
+
+    def append(self, path: Path, raw: bytes) -> None:
+        """Append raw bytes to a file, as corrupt or odd input."""
+        with path.open("ab") as file:
+            file.write(raw)

@@ -135,3 +135,28 @@ def test_non_ascii_and_hostile_text_round_trips(schema: str, data: DataDir):
     load(schema, data)
     assert scalar(schema, "select title from songs") == hostile
     assert query(schema, "select location, song_id from songplays") == [(hostile, "SOTEST0001")]
+
+
+def test_double_encoded_text_is_repaired_and_then_matches(schema: str, data: DataDir, capsys):
+    mojibake = "Björk".encode().decode("latin-1").encode().decode("latin-1")
+    assert mojibake == "BjÃ\x83Â¶rk"
+    data.song(artist_name="Björk", title="Jóga")
+    data.log(
+        "d.json",
+        {"itemInSession": 0, "artist": mojibake, "song": "Jóga"},
+        {"itemInSession": 1, "artist": "Björk", "song": "“Jóga” – l’été", "location": "Zürich"},  # noqa: RUF001
+    )
+    load(schema, data)
+    plays = query(schema, "select artist_id is not null from songplays order by item_in_session")
+    assert plays == [(True,), (False,)]
+    assert query(schema, "select location from songplays where item_in_session = 1") == [
+        ("Zürich",)
+    ]
+    assert "mis-decoded text repaired: 1 (artist 1)" in capsys.readouterr().out
+
+
+def test_legitimate_non_ascii_text_is_left_alone(schema: str, data: DataDir):
+    title = "“Jóga” – l’été, Ｆｕｌｌ ﬁ"  # noqa: RUF001
+    data.song(title=title)
+    load(schema, data)
+    assert scalar(schema, "select title from songs") == title

@@ -1,0 +1,78 @@
+"""--distributed: the Citus layout, checked as text here and for real where Citus exists."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import etl
+import sql_queries as q
+from create_tables import create_schema, schema_plan
+from helpers import query, scalar
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def statements(distributed: bool) -> list[str]:
+    """The plan's statements with their parameters filled in, on one line each."""
+    return [" ".join((s % tuple(repr(p) for p in params)).split()) for s, params in
+            schema_plan(distributed)]  # fmt: skip
+
+
+def test_dimensions_become_reference_tables_before_songplays_is_distributed():
+    plan = statements(distributed=True)
+    assert plan[0] == "create extension if not exists citus"
+    distribute = plan.index("select create_distributed_table('songplays', 'user_id')")
+    references = [plan.index(f"select create_reference_table('{t}')") for t in
+                  ["artists", "songs", "users", "time"]]  # fmt: skip
+    creates = [i for i, s in enumerate(plan) if s.startswith("create table")]
+    assert max(creates) < min(references)
+    assert max(references) < distribute
+    assert plan[-1].startswith("alter table songplays add foreign key")
+    assert distribute == len(plan) - 2
+
+
+def test_no_table_of_the_plan_declares_a_foreign_key_from_songplays_inline():
+    create = next(s for s in statements(True) if s.startswith("create table songplays"))
+    assert "references" not in create
+
+
+def test_every_unique_key_and_conflict_target_of_songplays_holds_user_id():
+    create = next(s for s in statements(True) if s.startswith("create table songplays"))
+    keys = re.findall(r"(?:primary key|unique) \(([^)]*)\)", create)
+    assert keys == ["songplay_id, user_id", "user_id, session_id, item_in_session"]
+    conflict = re.search(r"on conflict \(([^)]*)\)", q.songplay_table_insert)
+    assert conflict is not None
+    assert "user_id" in conflict.group(1)
+
+
+def test_the_single_server_plan_is_the_distributed_one_without_citus():
+    single, distributed = statements(False), statements(True)
+    assert [s for s in distributed if "citus" not in s and "_table(" not in s] == single
+
+
+def test_distributed_without_citus_says_what_is_missing(dsn: str):
+    if scalar(dsn, q.citus_available):
+        pytest.skip("this server has Citus: test_distributed_load_on_citus covers it")
+    result = subprocess.run([sys.executable, "create_tables.py", "--dsn", dsn, "--distributed"],
+                            cwd=REPO, capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: --distributed needs the citus extension, which this server does not have: "
+        "run it on a Citus coordinator (see README, Scaling out)\n"
+    )
+
+
+def test_distributed_load_on_citus(dsn: str, real_sample: Path):
+    # Citus is not installable from this machine's registries: this runs where it is.
+    if not scalar(dsn, q.citus_available):
+        pytest.skip("the server has no citus extension (see README, Scaling out)")
+    create_schema(dsn, distributed=True)
+    assert etl.main(["--dsn", dsn, "--data", str(real_sample)]) == 0
+    assert scalar(dsn, "select count(*) from songplays") == 6820
+    assert scalar(dsn, "select count(*) from songplays where song_id is not null") == 1
+    layout = dict(query(dsn, "select table_name::text, citus_table_type from citus_tables"))
+    assert layout == {"songplays": "distributed", "users": "reference", "songs": "reference",
+                      "artists": "reference", "time": "reference"}  # fmt: skip

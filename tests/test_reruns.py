@@ -1,0 +1,123 @@
+"""Re-runs: unchanged files are skipped, changed files merge, concurrent loads serialize."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+
+import etl
+import sql_queries as q
+from helpers import DataDir, query, scalar
+
+REPO = Path(__file__).resolve().parent.parent
+WAITING = "another etl.py is loading this database: waiting for it\n"
+TABLES = ["songplays", "users", "songs", "artists", "time"]
+
+
+def load(dsn: str, data: DataDir, *options: str) -> int:
+    """Load a hand-made folder through etl.main; return the exit code."""
+    return etl.main(["--dsn", dsn, "--data", str(data.root), *options])
+
+
+def snapshot(dsn: str) -> dict[str, list[tuple]]:
+    """Every row of the star tables, without the generated songplay_id."""
+    tables = {t: query(dsn, f"select * from {t} order by 1") for t in TABLES if t != "songplays"}
+    tables["songplays"] = query(
+        dsn,
+        "select start_time, user_id, level, song_id, artist_id, session_id, item_in_session,"
+        " location, user_agent from songplays order by user_id, session_id, item_in_session",
+    )
+    return tables
+
+
+def test_a_rerun_skips_unchanged_files(schema: str, data: DataDir, capsys):
+    data.song()
+    data.log("d.json", {})
+    assert load(schema, data) == 0
+    first = scalar(schema, "select max(loaded_at) from etl_files")
+    assert load(schema, data) == 0
+    assert "files: 0 read, 2 unchanged and skipped" in capsys.readouterr().out
+    assert scalar(schema, "select max(loaded_at) from etl_files") == first
+
+
+def test_a_changed_file_is_read_again_and_merges(schema: str, data: DataDir):
+    path = data.log("d.json", {"itemInSession": 0})
+    assert load(schema, data) == 0
+    data.append(path, path.read_bytes().replace(b'"itemInSession":0', b'"itemInSession":1'))
+    assert load(schema, data) == 0
+    assert scalar(schema, "select count(*) from songplays") == 2
+    assert query(schema, "select lines, rows_loaded from etl_files") == [(2, 2)]
+
+
+def test_full_refresh_reads_everything_and_doubles_nothing(schema: str, data: DataDir, capsys):
+    data.song()
+    data.log("d.json", {}, {"itemInSession": 1})
+    assert load(schema, data) == 0
+    before = snapshot(schema)
+    assert load(schema, data, "--full-refresh") == 0
+    assert "files: 2 read, 0 unchanged and skipped" in capsys.readouterr().out
+    assert snapshot(schema) == before
+
+
+def test_two_loads_at_once_serialize_and_double_nothing(schema: str, data: DataDir):
+    data.song()
+    for day in range(1, 11):
+        events = [
+            {"ts": 1541000000000 + day * 86_400_000 + n, "itemInSession": n} for n in range(300)
+        ]
+        data.log(f"2018-11-{day:02}-events.json", *({**e, "sessionId": day} for e in events))
+    command = [sys.executable, "etl.py", "--dsn", schema, "--data", str(data.root)]
+    runs = [subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]  # fmt: skip
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert scalar(schema, "select count(*) from songplays") == 3000
+    # The second run waited for the first, then found every file loaded.
+    assert sorted(out.split("\n")[1] for out, _ in outputs) == [
+        "files: 0 read, 11 unchanged and skipped",
+        "files: 11 read, 0 unchanged and skipped",
+    ]
+    assert scalar(schema, "select count(*) from etl_files") == 11
+
+
+def test_a_load_waits_for_the_one_holding_the_lock(schema: str, data: DataDir):
+    data.log("d.json", {})
+    holder = psycopg2.connect(schema)
+    try:
+        with holder.cursor() as cur:
+            cur.execute(q.load_lock_wait)
+        command = [sys.executable, "etl.py", "--dsn", schema, "--data", str(data.root)]
+        waiting = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert (
+            waiting.stderr.readline() == "another etl.py is loading this database: waiting for it\n"
+        )
+        assert waiting.poll() is None
+        assert scalar(schema, "select count(*) from songplays") == 0
+    finally:
+        holder.rollback()
+        holder.close()
+    assert waiting.wait(timeout=60) == 0
+    assert scalar(schema, "select count(*) from songplays") == 1
+
+
+def test_passwords_are_masked_in_the_summary(schema: str, data: DataDir, capsys):
+    data.log("d.json", {})
+    with_password = schema.replace("user=postgres", "user=postgres password=hunter2")
+    assert load(with_password, data) == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out
+    assert "password=***" in out
+
+
+def test_verbose_shows_the_traceback(data: DataDir):
+    data.log("d.json", {})
+    command = [sys.executable, "etl.py", "--dsn", "host=127.0.0.1 port=1", "--verbose"]
+    result = subprocess.run([*command, "--data", str(data.root)], cwd=REPO,
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr
+    assert result.stderr.endswith(
+        "\nerror: cannot connect to " + result.stderr.split("error: cannot connect to ")[-1]
+    )

@@ -10,9 +10,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 import etl
+import sql_queries as q
+from helpers import scalar
 
 REPO = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ["test.ipynb"]
+NOTEBOOKS = ["test.ipynb", "etl.ipynb"]
 CELL_TIMEOUT_S = 120
 
 
@@ -43,6 +45,12 @@ def run_notebook(name: str, **env: str) -> nbformat.NotebookNode:
     # The kernel is a subprocess: it gets its own environment, and ours stays untouched.
     client.execute(env={**os.environ, **env})
     return notebook
+
+
+def counts(dsn: str) -> dict[str, int]:
+    """Rows in every table the pipeline writes, bookkeeping included."""
+    tables = [*q.star_tables, "etl_files", "etl_rejects"]
+    return {table: scalar(dsn, f"select count(*) from {table}") for table in tables}
 
 
 def outputs(notebook: nbformat.NotebookNode) -> list[dict]:
@@ -91,3 +99,19 @@ def test_test_notebook_fails_on_a_failing_check(loaded: str):
     failed = r"data checks failed: \['user level free or paid'\]"
     with pytest.raises(CellExecutionError, match=failed):
         run_notebook("test.ipynb", DATABASE_URL=loaded)
+
+
+def test_etl_notebook_on_a_loaded_database_changes_no_count(loaded: str, sample: Path):
+    before = counts(loaded)
+    notebook = run_notebook("etl.ipynb", DATABASE_URL=loaded, SPARKIFY_DATA=str(sample))
+    assert counts(loaded) == before
+    assert "files: 0 read, 2 unchanged and skipped\n" in printed(notebook)
+    assert "the second load left every count as it was\n" in printed(notebook)
+
+
+def test_etl_notebook_loads_one_song_file_and_one_log_file(schema: str, sample: Path):
+    notebook = run_notebook("etl.ipynb", DATABASE_URL=schema, SPARKIFY_DATA=str(sample))
+    assert "files: 2 read, 0 unchanged and skipped\n" in printed(notebook)
+    loaded = counts(schema)
+    assert (loaded["songs"], loaded["etl_files"]) == (1, 2)
+    assert loaded["songplays"] > 0

@@ -2,18 +2,15 @@
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
 import pytest
-from psycopg2.extensions import make_dsn
 
-import create_tables
 import etl
 import sql_queries as q
-from helpers import DataDir
+from helpers import DataDir, loaded_database
 from sparkify.checks import CheckResult, describe, evaluate, run_check, run_checks
 from sparkify.errors import DatabaseError
 
@@ -43,20 +40,10 @@ def loaded(schema: str, data: DataDir) -> str:
 @pytest.fixture(scope="module")
 def shared_sample(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One database holding the hand-made sample for tests that roll their changes back."""
-    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(server)
-    admin.autocommit = True
-    try:
-        admin.cursor().execute(f"create database {name}")
-        dsn = make_dsn(server, dbname=name)
-        create_tables.create_schema(dsn)
-        data = DataDir(tmp_path_factory.mktemp("shared") / "data")
-        write_sample(data)
-        assert etl.main(["--dsn", dsn, "--data", str(data.root)]) == 0
+    data = DataDir(tmp_path_factory.mktemp("shared") / "data")
+    write_sample(data)
+    with loaded_database(server, data) as dsn:
         yield dsn
-    finally:
-        admin.cursor().execute(f"drop database if exists {name} with (force)")
-        admin.close()
 
 
 def check(dsn: str) -> list[CheckResult]:

@@ -44,10 +44,9 @@ def run_check(cur: cursor, name: str, check: str, sample_rows: int = SAMPLE_ROWS
     if failing:
         cur.execute(q.check_failure_sample.format(query), (sample_rows,))
         sample = cur.fetchall()
-    result = CheckResult(name, failing, sample)
     for row in sample:
         logger.info("%s: for example %r", name, row)
-    return result
+    return CheckResult(name, failing, sample)
 
 
 def evaluate(cur: cursor, checks: Mapping[str, str] = q.data_checks) -> list[CheckResult]:

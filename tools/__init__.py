@@ -1,0 +1,1 @@
+"""Developer tools of the Sparkify project: the test and benchmark data generator."""

@@ -102,10 +102,20 @@ create table songplays (
 
 songplay_foreign_keys_create = """
 alter table songplays
-    add foreign key (start_time) references time (start_time),
-    add foreign key (user_id) references users (user_id),
-    add foreign key (song_id) references songs (song_id),
-    add foreign key (artist_id) references artists (artist_id)
+    add constraint songplays_start_time_fkey foreign key (start_time) references time (start_time),
+    add constraint songplays_user_id_fkey foreign key (user_id) references users (user_id),
+    add constraint songplays_song_id_fkey foreign key (song_id) references songs (song_id),
+    add constraint songplays_artist_id_fkey foreign key (artist_id) references artists (artist_id)
+"""
+
+# A bulk load drops the keys and adds them back after the merge: one validating join is far
+# cheaper than a trigger lookup per inserted row (pg_restore does the same).
+songplay_foreign_keys_drop = """
+alter table songplays
+    drop constraint songplays_start_time_fkey,
+    drop constraint songplays_user_id_fkey,
+    drop constraint songplays_song_id_fkey,
+    drop constraint songplays_artist_id_fkey
 """
 
 # DISTRIBUTED (Citus): songplays sharded by user_id; the dimensions copied to every node.
@@ -155,6 +165,9 @@ create table etl_rejects (
     raw         text                   -- the record as read, cut to 2,000 characters
 )
 """
+
+# Room for the merges' sorts and hashes, for this transaction only (the default 4MB spills).
+load_work_mem_set = "set local work_mem = '256MB'"
 
 # One load at a time per database: a second run waits for the first to commit.
 load_lock_try = """
@@ -217,8 +230,6 @@ copy stage_songs (
 
 event_stage_create = """
 create temporary table stage_events (
-    file            text not null,
-    line            integer not null,
     ts              bigint not null,   -- ms since the epoch, UTC
     user_id         integer not null,
     first_name      text,
@@ -240,8 +251,6 @@ create temporary table stage_events (
 
 event_stage_copy = """
 copy stage_events (
-    file,
-    line,
     ts,
     user_id,
     first_name,
@@ -355,6 +364,7 @@ select
 from (
     select distinct e.start_time
     from stage_events as e
+    order by e.start_time  -- ascending keys: the index appends instead of splitting pages
 ) as t
 on conflict (start_time) do nothing
 """
@@ -426,6 +436,7 @@ left join lateral (
     order by s.song_id
     limit 1
 ) as m on true
+order by e.user_id, e.session_id, e.item_in_session  -- ascending keys: see time_table_insert
 on conflict (user_id, session_id, item_in_session) do nothing
 """
 
@@ -461,6 +472,16 @@ on conflict (path) do update set
     skipped = excluded.skipped,
     run_id = excluded.run_id,
     loaded_at = excluded.loaded_at
+"""
+
+# Whether songplays holds no more rows than a load stages (counting no further than that).
+songplay_bulk_load = """
+select count(*) <= %(staged)s
+from (
+    select 1
+    from songplays
+    limit %(staged)s + 1
+) as existing
 """
 
 # SUMMARY

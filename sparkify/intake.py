@@ -161,7 +161,7 @@ class Intake:
             if not is_play(record):
                 tally.skipped += 1
                 return None
-            row = event_row(str(tally.path), line_no, record)
+            row = event_row(record)
         except RecordError as exc:
             self._reject(tally, line_no, str(exc), line)
             return None

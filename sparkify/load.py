@@ -5,6 +5,7 @@ import io
 import itertools
 import logging
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,8 @@ from sparkify.shape import Row
 
 logger = logging.getLogger(__name__)
 
-# Rows per COPY call: large enough to keep the server busy, small enough to keep memory flat.
-COPY_BATCH_ROWS = 20_000
+# Rows per chunk of a COPY stream: enough to send in few calls, few enough to stay light.
+CHUNK_ROWS = 2_000
 
 
 @dataclass
@@ -36,23 +37,38 @@ class Summary:
     repaired: dict[str, int] = field(default_factory=dict)
 
 
-def batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    """Consecutive lists of at most size rows."""
-    iterator = iter(rows)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
+class CsvStream:
+    """A file-like object that COPY reads: CSV made from rows on demand, a chunk at a time.
+
+    One COPY streams every row, so PostgreSQL ingests a chunk while Python shapes the next,
+    and memory holds one chunk, never the whole input.
+    """
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.rows = 0
+        self._chunks = self._make_chunks(iter(rows))
+
+    def _make_chunks(self, rows: Iterator[Row]) -> Iterator[str]:
+        """CSV text of CHUNK_ROWS rows at a time."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        while batch := list(itertools.islice(rows, CHUNK_ROWS)):
+            writer.writerows(batch)
+            self.rows += len(batch)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    def read(self, size: int = -1) -> str:
+        """The next chunk, whatever size is asked (psycopg2 sends what it gets); "" at the end."""
+        return next(self._chunks, "")
 
 
 def copy_rows(cur: cursor, copy_sql: str, rows: Iterable[Row]) -> int:
-    """COPY rows into a table as CSV, a batch at a time; return how many."""
-    copied = 0
-    for batch in batches(rows, COPY_BATCH_ROWS):
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(batch)
-        buffer.seek(0)
-        cur.copy_expert(copy_sql, buffer)
-        copied += len(batch)
-    return copied
+    """COPY rows into a table as CSV in one streaming statement; return how many."""
+    stream = CsvStream(rows)
+    cur.copy_expert(copy_sql, stream)
+    return stream.rows
 
 
 def check_schema(conn: connection) -> None:
@@ -78,10 +94,39 @@ def read_manifest(cur: cursor) -> dict[str, tuple[int, str]]:
 
 
 def run_all(cur: cursor, statements: Iterable[str]) -> None:
-    """Run statements in order, logging how many rows each touched."""
+    """Run statements in order, logging the rows each touched and its time."""
     for statement in statements:
+        started = time.perf_counter()
         cur.execute(statement)
-        logger.info("%s: %d rows", statement.split("(")[0].strip(), cur.rowcount)
+        name = " ".join(statement.split()[:3])
+        logger.info("%s: %d rows, %.2f s", name, cur.rowcount, time.perf_counter() - started)
+
+
+def stage(cur: cursor, copy_sql: str, rows: Iterable[Row]) -> int:
+    """COPY rows into a staging table, logging how many and how long; return how many."""
+    started = time.perf_counter()
+    staged = copy_rows(cur, copy_sql, rows)
+    name = " ".join(copy_sql.split()[:2])
+    logger.info("%s: %d rows, %.2f s", name, staged, time.perf_counter() - started)
+    return staged
+
+
+def merge_plays(cur: cursor, staged: int) -> None:
+    """Merge the staged plays into time, users and songplays."""
+    cur.execute(q.songplay_bulk_load, {"staged": staged})
+    bulk = staged > 0 and cur.fetchone()[0]
+    if bulk:
+        run_all(cur, [q.songplay_foreign_keys_drop])
+    run_all(cur, q.event_merge_queries)
+    if bulk:
+        run_all(cur, [q.songplay_foreign_keys_create])
+
+
+def record_files(cur: cursor, intake: Intake) -> None:
+    """Write the run's rejects to etl_rejects and its files to the manifest."""
+    cur.copy_expert(q.reject_copy, intake.reject_csv())
+    copy_rows(cur, q.file_stage_copy, intake.manifest_rows())
+    cur.execute(q.file_table_upsert, {"run_id": intake.run_id})
 
 
 def load(
@@ -91,16 +136,15 @@ def load(
     try:
         with conn, conn.cursor() as cur:
             take_load_lock(cur)
+            cur.execute(q.load_work_mem_set)
             intake.manifest = read_manifest(cur)
             run_all(cur, q.stage_table_queries)
-            copy_rows(cur, q.song_stage_copy, intake.song_rows(song_files))
+            stage(cur, q.song_stage_copy, intake.song_rows(song_files))
             run_all(cur, q.song_merge_queries)
-            copy_rows(cur, q.event_stage_copy, intake.event_rows(log_files))
+            plays = stage(cur, q.event_stage_copy, intake.event_rows(log_files))
             cur.execute(q.event_stage_analyze)
-            run_all(cur, q.event_merge_queries)
-            cur.copy_expert(q.reject_copy, intake.reject_csv())
-            copy_rows(cur, q.file_stage_copy, intake.manifest_rows())
-            cur.execute(q.file_table_upsert, {"run_id": intake.run_id})
+            merge_plays(cur, plays)
+            record_files(cur, intake)
     except psycopg2.Error as exc:
         reason = " ".join(str(exc).split())
         raise DatabaseError(f"the load was rolled back: {reason}") from exc

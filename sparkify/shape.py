@@ -110,11 +110,9 @@ def is_play(record: Record) -> bool:
     return record.get("page") == "NextSong"
 
 
-def event_row(file: str, line: int, record: Record) -> Row:
+def event_row(record: Record) -> Row:
     """The staging row of one NextSong event."""
     return (
-        file,
-        line,
         integer(record, "ts", limit=TS_MAX),
         integer(record, "userId"),
         text(record, "firstName"),

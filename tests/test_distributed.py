@@ -30,7 +30,7 @@ def test_dimensions_become_reference_tables_before_songplays_is_distributed():
     creates = [i for i, s in enumerate(plan) if s.startswith("create table")]
     assert max(creates) < min(references)
     assert max(references) < distribute
-    assert plan[-1].startswith("alter table songplays add foreign key")
+    assert plan[-1].startswith("alter table songplays add constraint songplays_start_time_fkey")
     assert distribute == len(plan) - 2
 
 

@@ -121,3 +121,23 @@ def test_verbose_shows_the_traceback(data: DataDir):
     assert result.stderr.endswith(
         "\nerror: cannot connect to " + result.stderr.split("error: cannot connect to ")[-1]
     )
+
+
+def foreign_keys(dsn: str) -> list[str]:
+    """Names of the foreign keys of songplays."""
+    rows = query(dsn, "select conname from pg_constraint where conrelid = 'songplays'::regclass "
+                      "and contype = 'f' order by 1")  # fmt: skip
+    return [name for (name,) in rows]
+
+
+def test_foreign_keys_stand_after_bulk_and_incremental_loads(schema: str, tmp_path: Path):
+    keys = foreign_keys(schema)
+    assert len(keys) == 4
+    big, small = DataDir(tmp_path / "big"), DataDir(tmp_path / "small")
+    big.log("b.json", *({"itemInSession": n, "ts": 1541105830796 + n} for n in range(5)))
+    small.log("s.json", {"itemInSession": 99})
+    assert load(schema, big) == 0  # into an empty songplays: keys dropped and added back
+    assert foreign_keys(schema) == keys
+    assert load(schema, small) == 0  # 1 play onto 5: keys kept throughout
+    assert foreign_keys(schema) == keys
+    assert scalar(schema, "select count(*) from songplays") == 6

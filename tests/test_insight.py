@@ -150,7 +150,7 @@ def test_table_head_and_rows_with_values(conn: connection):
 
 def test_copy_columns_name_every_field_of_a_staged_row():
     assert len(copy_columns(q.song_stage_copy)) == len(song_row("f", SONG))
-    assert len(copy_columns(q.event_stage_copy)) == len(event_row("f", 1, EVENT))
+    assert len(copy_columns(q.event_stage_copy)) == len(event_row(EVENT))
     assert copy_columns(q.song_stage_copy)[:3] == ["file", "song_id", "title"]
     with pytest.raises(ValueError, match="not a COPY"):
         copy_columns(q.plays_by_hour)
@@ -166,7 +166,7 @@ def test_log_records_and_rejects_frame_show_each_line_once(data: DataDir):
     with Intake("test") as intake:
         staged = staged_frame(list(intake.event_rows([path])), q.event_stage_copy)
         rejects = rejects_frame(intake)
-    assert list(staged["line"]) == [1, 4]
+    assert list(staged["item_in_session"]) == [0, 3]
     assert list(rejects["line"]) == ["3"]
     assert rejects["reason"][0].startswith("invalid JSON")
 

@@ -355,12 +355,12 @@ insert into time (
 )
 select
     t.start_time,
-    extract(hour from t.start_time),
-    extract(day from t.start_time),
-    extract(week from t.start_time),
-    extract(month from t.start_time),
-    extract(year from t.start_time),
-    extract(isodow from t.start_time) - 1
+    date_part('hour', t.start_time),  -- date_part (double) is cheaper than extract (numeric)
+    date_part('day', t.start_time),
+    date_part('week', t.start_time),  -- ISO 8601 week
+    date_part('month', t.start_time),
+    date_part('year', t.start_time),
+    date_part('isodow', t.start_time) - 1  -- 0 = Monday ... 6 = Sunday
 from (
     select distinct e.start_time
     from stage_events as e
@@ -398,8 +398,10 @@ on conflict (user_id) do update set
 where users.last_played_at <= excluded.last_played_at
 """
 
-# A play matches the song whose title, artist name and duration equal the event's
-# song, artist and length exactly; the lowest song_id breaks a tie.
+# A play matches the song whose title, artist name and duration equal the event's song, artist
+# and length exactly. Rows come in natural-key order, lowest song_id first, and on conflict
+# keeps the first: a play that matches several songs takes the lowest song_id, and a play
+# staged twice is inserted once. Big loads hash-join the songs; small ones use the index.
 songplay_table_insert = """
 insert into songplays (
     start_time,
@@ -423,20 +425,21 @@ select
     e.location,
     e.user_agent
 from stage_events as e
-left join lateral (
+left join (
     select
         s.song_id,
-        s.artist_id
+        s.artist_id,
+        s.title,
+        s.duration,
+        a.name as artist_name
     from songs as s
     inner join artists as a
         on a.artist_id = s.artist_id
-    where s.title = e.song
-        and s.duration = e.length
-        and a.name = e.artist
-    order by s.song_id
-    limit 1
-) as m on true
-order by e.user_id, e.session_id, e.item_in_session  -- ascending keys: see time_table_insert
+) as m
+    on m.title = e.song
+    and m.duration = e.length
+    and m.artist_name = e.artist
+order by e.user_id, e.session_id, e.item_in_session, m.song_id  -- ascending keys: see time
 on conflict (user_id, session_id, item_in_session) do nothing
 """
 

@@ -160,3 +160,18 @@ def test_legitimate_non_ascii_text_is_left_alone(schema: str, data: DataDir):
     data.song(title=title)
     load(schema, data)
     assert scalar(schema, "select title from songs") == title
+
+
+def test_a_play_matching_two_songs_takes_the_lowest_song_id(schema: str, data: DataDir):
+    data.song(song_id="SO2")
+    data.song(song_id="SO1")
+    data.log("d.json", {})
+    load(schema, data)
+    assert query(schema, "select song_id from songplays") == [("SO1",)]
+
+
+def test_a_play_staged_twice_is_loaded_once(schema: str, data: DataDir):
+    data.log("a.json", {"level": "free"})
+    data.log("b.json", {"level": "free"}, {"itemInSession": 1})
+    load(schema, data)
+    assert scalar(schema, "select count(*) from songplays") == 2

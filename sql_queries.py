@@ -169,6 +169,10 @@ create table etl_rejects (
 # Room for the merges' sorts and hashes, for this transaction only (the default 4MB spills).
 load_work_mem_set = "set local work_mem = '256MB'"
 
+# A load whose client died (killed, lost network) stops within a second instead of running
+# its statement to the end while holding the load lock.
+load_connection_check_set = "set local client_connection_check_interval = '1s'"
+
 # One load at a time per database: a second run waits for the first to commit.
 load_lock_try = """
 select pg_try_advisory_xact_lock(hashtext('sparkify.etl'))
@@ -518,6 +522,7 @@ drop_table_queries = [
     artist_table_drop,
     time_table_drop,
 ]
+load_settings_queries = [load_work_mem_set, load_connection_check_set]
 stage_table_queries = [song_stage_create, event_stage_create, file_stage_create]
 song_merge_queries = [artist_table_insert, song_table_insert]
 event_merge_queries = [time_table_insert, user_table_insert, songplay_table_insert]

@@ -136,7 +136,7 @@ def load(
     try:
         with conn, conn.cursor() as cur:
             take_load_lock(cur)
-            cur.execute(q.load_work_mem_set)
+            run_all(cur, q.load_settings_queries)
             intake.manifest = read_manifest(cur)
             run_all(cur, q.stage_table_queries)
             stage(cur, q.song_stage_copy, intake.song_rows(song_files))

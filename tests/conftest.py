@@ -3,6 +3,7 @@
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -52,13 +53,22 @@ def execute(dsn: str, statement: str) -> None:
         conn.close()
 
 
+@contextmanager
+def fresh_database(server: str) -> Iterator[str]:
+    """A new empty database on the server, dropped on exit."""
+    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
+    execute(server, f"create database {name}")
+    try:
+        yield make_dsn(server, dbname=name)
+    finally:
+        execute(server, f"drop database {name} with (force)")
+
+
 @pytest.fixture
 def dsn(server: str) -> Iterator[str]:
     """A fresh empty database for one test, dropped afterwards."""
-    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
-    execute(server, f"create database {name}")
-    yield make_dsn(server, dbname=name)
-    execute(server, f"drop database {name} with (force)")
+    with fresh_database(server) as database:
+        yield database
 
 
 @pytest.fixture

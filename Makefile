@@ -1,5 +1,5 @@
 # Default: lint, then the tests.
-.PHONY: check lint test format
+.PHONY: check lint test format clear-notebooks
 
 check: lint test
 
@@ -13,3 +13,9 @@ format:
 
 test:
 	python -m pytest
+
+# Notebooks are committed without outputs: run this before committing one.
+clear-notebooks:
+	jupyter nbconvert --clear-output --inplace *.ipynb \
+		--ClearMetadataPreprocessor.enabled=True \
+		--ClearMetadataPreprocessor.preserve_nb_metadata_mask=kernelspec

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sparkify.checks import CheckResult, describe, run_checks
 from sparkify.cli import add_common_options, configure_logging, run
 from sparkify.db import connect, mask_dsn, resolve_dsn
 from sparkify.errors import DataError, EtlError
@@ -25,6 +26,12 @@ class RejectsUnderStrict(EtlError):
     exit_code = 6
 
 
+class ChecksFailed(EtlError):
+    """--check was given and a data check found rows that break its rule (the load stays)."""
+
+    exit_code = 5
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
@@ -33,7 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "Files loaded before and unchanged since are skipped; records that cannot be "
         "loaded are recorded in the table etl_rejects.",
         epilog="exit status: 0 loaded (even with rejects), 2 database problem, "
-        "3 data folder problem, 4 schema missing, 6 rejects under --strict, 130 interrupted",
+        "3 data folder problem, 4 schema missing, 5 a data check failed under --check, "
+        "6 rejects under --strict, 130 interrupted",
     )
     add_common_options(parser)
     parser.add_argument(
@@ -52,6 +60,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--strict",
         action="store_true",
         help="exit with status 6 when any record was rejected (after loading the valid ones)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="after the load, run the data checks of sql_queries.py and print PASS or FAIL "
+        "for each; exit with status 5 if any check fails",
     )
     return parser.parse_args(argv)
 
@@ -90,6 +104,18 @@ def format_summary(summary: Summary, target: str) -> str:
     return "\n".join(lines)
 
 
+def report_checks(results: list[CheckResult]) -> None:
+    """Print one line per data check; raise ChecksFailed if any failed."""
+    for result in results:
+        print(describe(result))
+    failed = [result.name for result in results if not result.passed]
+    if failed:
+        raise ChecksFailed(
+            f"{len(failed)} of {len(results)} data checks failed ({', '.join(failed)}): "
+            "--verbose or test.ipynb shows the offending rows"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: returns the exit code."""
     args = parse_args(argv)
@@ -107,9 +133,11 @@ def main(argv: list[str] | None = None) -> int:
             songs, logs = progress(song_files, "song files"), progress(log_files, "log files")
             with Intake(new_run_id(), full_refresh=args.full_refresh) as intake:
                 summary = load(conn, intake, songs, logs)
+            print(format_summary(summary, mask_dsn(dsn)))
+            if args.check:
+                report_checks(run_checks(conn))
         finally:
             conn.close()
-        print(format_summary(summary, mask_dsn(dsn)))
         if args.strict and summary.rejected:
             raise RejectsUnderStrict(f"{summary.rejected:,} records rejected (--strict)")
         return 0

@@ -527,3 +527,415 @@ stage_table_queries = [song_stage_create, event_stage_create, file_stage_create]
 song_merge_queries = [artist_table_insert, song_table_insert]
 event_merge_queries = [time_table_insert, user_table_insert, songplay_table_insert]
 star_tables = ["songplays", "users", "songs", "artists", "time"]
+
+# DATA CHECKS (each returns the rows that break its rule: no rows means the check passes)
+
+# Keys: a group of more than one row is a duplicate; the group of nulls is a missing key.
+# songplay_id alone: the primary key also holds user_id (for Citus), so it does not enforce this.
+check_songplay_id_unique = """
+select
+    sp.songplay_id,
+    count(*) as rows
+from songplays as sp
+group by sp.songplay_id
+having count(*) > 1
+    or sp.songplay_id is null
+"""
+
+check_songplay_natural_key_unique = """
+select
+    sp.user_id,
+    sp.session_id,
+    sp.item_in_session,
+    count(*) as rows
+from songplays as sp
+group by
+    sp.user_id,
+    sp.session_id,
+    sp.item_in_session
+having count(*) > 1
+    or sp.user_id is null
+    or sp.session_id is null
+    or sp.item_in_session is null
+"""
+
+check_user_id_unique = """
+select
+    u.user_id,
+    count(*) as rows
+from users as u
+group by u.user_id
+having count(*) > 1
+    or u.user_id is null
+"""
+
+check_song_id_unique = """
+select
+    s.song_id,
+    count(*) as rows
+from songs as s
+group by s.song_id
+having count(*) > 1
+    or s.song_id is null
+"""
+
+check_artist_id_unique = """
+select
+    a.artist_id,
+    count(*) as rows
+from artists as a
+group by a.artist_id
+having count(*) > 1
+    or a.artist_id is null
+"""
+
+check_time_start_time_unique = """
+select
+    t.start_time,
+    count(*) as rows
+from time as t
+group by t.start_time
+having count(*) > 1
+    or t.start_time is null
+"""
+
+# Orphans: a null key joins nothing, so these also catch a missing user or start_time.
+check_songplay_user_exists = """
+select
+    sp.songplay_id,
+    sp.user_id
+from songplays as sp
+left join users as u
+    on u.user_id = sp.user_id
+where u.user_id is null
+"""
+
+check_songplay_time_exists = """
+select
+    sp.songplay_id,
+    sp.start_time
+from songplays as sp
+left join time as t
+    on t.start_time = sp.start_time
+where t.start_time is null
+"""
+
+# A null song_id is a play that matched no song: allowed.
+check_songplay_song_exists = """
+select
+    sp.songplay_id,
+    sp.song_id
+from songplays as sp
+left join songs as s
+    on s.song_id = sp.song_id
+where sp.song_id is not null
+    and s.song_id is null
+"""
+
+check_songplay_artist_exists = """
+select
+    sp.songplay_id,
+    sp.artist_id
+from songplays as sp
+left join artists as a
+    on a.artist_id = sp.artist_id
+where sp.artist_id is not null
+    and a.artist_id is null
+"""
+
+# A matched play names its song's artist; an unmatched play names no artist.
+check_songplay_artist_is_song_artist = """
+select
+    sp.songplay_id,
+    sp.song_id,
+    sp.artist_id,
+    s.artist_id as song_artist_id
+from songplays as sp
+left join songs as s
+    on s.song_id = sp.song_id
+where (sp.song_id is null) <> (sp.artist_id is null)
+    or s.artist_id <> sp.artist_id
+"""
+
+check_song_artist_exists = """
+select
+    s.song_id,
+    s.artist_id
+from songs as s
+left join artists as a
+    on a.artist_id = s.artist_id
+where a.artist_id is null
+"""
+
+# Accepted values: the logs know two levels, spelled in lower case.
+check_songplay_level_accepted = """
+select
+    sp.songplay_id,
+    sp.level
+from songplays as sp
+where sp.level is null
+    or sp.level not in ('free', 'paid')
+"""
+
+check_user_level_accepted = """
+select
+    u.user_id,
+    u.level
+from users as u
+where u.level is null
+    or u.level not in ('free', 'paid')
+"""
+
+# The time columns are parts of start_time: ISO week, weekday 0 = Monday.
+check_time_parts_match_start_time = """
+select
+    t.start_time,
+    t.hour,
+    t.day,
+    t.week,
+    t.month,
+    t.year,
+    t.weekday
+from time as t
+where t.hour is distinct from extract(hour from t.start_time)
+    or t.day is distinct from extract(day from t.start_time)
+    or t.week is distinct from extract(week from t.start_time)
+    or t.month is distinct from extract(month from t.start_time)
+    or t.year is distinct from extract(year from t.start_time)
+    or t.weekday is distinct from extract(isodow from t.start_time) - 1
+"""
+
+# Every data check by a name people read, in the order they are reported.
+data_checks = {
+    "songplay_id unique and not null": check_songplay_id_unique,
+    "songplay natural key unique and not null": check_songplay_natural_key_unique,
+    "user_id unique and not null": check_user_id_unique,
+    "song_id unique and not null": check_song_id_unique,
+    "artist_id unique and not null": check_artist_id_unique,
+    "time start_time unique and not null": check_time_start_time_unique,
+    "songplay user in users": check_songplay_user_exists,
+    "songplay start_time in time": check_songplay_time_exists,
+    "songplay song in songs": check_songplay_song_exists,
+    "songplay artist in artists": check_songplay_artist_exists,
+    "songplay artist is its song's artist": check_songplay_artist_is_song_artist,
+    "song artist in artists": check_song_artist_exists,
+    "songplay level free or paid": check_songplay_level_accepted,
+    "user level free or paid": check_user_level_accepted,
+    "time columns match start_time": check_time_parts_match_start_time,
+}
+
+# The checks run in one transaction that cannot write, whoever calls them.
+checks_read_only = "set transaction read only"
+
+# Any check, wrapped: how many rows break it, and the first few of them.
+check_failure_count = sql.SQL("select count(*) from ({}) as failures")
+check_failure_sample = sql.SQL("select * from ({}) as failures limit %s")
+
+# INSIGHT (what the notebooks ask; times are UTC)
+
+# The first rows of any table, in the order of its first column.
+table_head = sql.SQL("select * from {} order by 1 limit %s")
+
+# Every hour of the day appears, with 0 plays when none started in it.
+plays_by_hour = """
+select
+    h.hour,
+    coalesce(p.plays, 0) as plays
+from generate_series(0, 23) as h (hour)
+left join (
+    select
+        t.hour,
+        count(*) as plays
+    from songplays as sp
+    inner join time as t
+        on t.start_time = sp.start_time
+    group by t.hour
+) as p
+    on p.hour = h.hour
+order by h.hour
+"""
+
+# Days: how many dates of that weekday saw a play, so weekdays that occur more often in
+# the period do not look busier than they are (plays_per_day).
+plays_by_weekday = """
+select
+    d.weekday_number - 1 as weekday,
+    d.day_name,
+    coalesce(p.days, 0) as days,
+    coalesce(p.plays, 0) as plays,
+    coalesce(p.plays::double precision / p.days, 0) as plays_per_day
+from unnest(
+    array['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']
+) with ordinality as d (day_name, weekday_number)
+left join (
+    select
+        t.weekday,
+        count(distinct t.start_time::date) as days,
+        count(*) as plays
+    from songplays as sp
+    inner join time as t
+        on t.start_time = sp.start_time
+    group by t.weekday
+) as p
+    on p.weekday = d.weekday_number - 1
+order by d.weekday_number
+"""
+
+# Users by their current level; plays by the level they were played at.
+plays_by_level = """
+select
+    l.level,
+    coalesce(u.users, 0) as users,
+    coalesce(p.plays, 0) as plays
+from (values ('free'), ('paid')) as l (level)
+left join (
+    select
+        u.level,
+        count(*) as users
+    from users as u
+    group by u.level
+) as u
+    on u.level = l.level
+left join (
+    select
+        sp.level,
+        count(*) as plays
+    from songplays as sp
+    group by sp.level
+) as p
+    on p.level = l.level
+order by l.level
+"""
+
+# Only plays matched to a song count: an unmatched play has no song_id.
+top_songs = """
+select
+    s.title,
+    a.name as artist,
+    count(*) as plays,
+    count(distinct sp.user_id) as listeners
+from songplays as sp
+inner join songs as s
+    on s.song_id = sp.song_id
+inner join artists as a
+    on a.artist_id = s.artist_id
+group by
+    s.song_id,
+    a.artist_id
+order by
+    plays desc,
+    s.song_id
+limit %(limit)s
+"""
+
+top_artists = """
+select
+    a.name as artist,
+    count(*) as plays,
+    count(distinct sp.user_id) as listeners
+from songplays as sp
+inner join artists as a
+    on a.artist_id = sp.artist_id
+group by a.artist_id
+order by
+    plays desc,
+    a.artist_id
+limit %(limit)s
+"""
+
+most_active_users = """
+select
+    u.user_id,
+    u.first_name,
+    u.last_name,
+    u.level,
+    count(*) as plays,
+    count(distinct sp.session_id) as sessions
+from songplays as sp
+inner join users as u
+    on u.user_id = sp.user_id
+group by u.user_id
+order by
+    plays desc,
+    u.user_id
+limit %(limit)s
+"""
+
+top_locations = """
+select
+    sp.location,
+    count(*) as plays,
+    count(distinct sp.user_id) as users
+from songplays as sp
+where sp.location is not null
+group by sp.location
+order by
+    plays desc,
+    sp.location
+limit %(limit)s
+"""
+
+# The first rule that matches wins: iPhone and iPad agents also say "Mac OS X", and
+# Android agents also say "Linux". No agent at all counts as other.
+platform_mix = """
+select
+    p.platform,
+    count(*) as plays,
+    count(distinct p.user_id) as users
+from (
+    select
+        sp.user_id,
+        case
+            when sp.user_agent ~ 'iPhone' then 'iPhone'
+            when sp.user_agent ~ 'iPad' then 'iPad'
+            when sp.user_agent ~ 'Android' then 'Android'
+            when sp.user_agent ~ 'Windows' then 'Windows'
+            when sp.user_agent ~ 'Macintosh|Mac OS X' then 'Mac'
+            when sp.user_agent ~ 'Linux|X11' then 'Linux'
+            else 'other'
+        end as platform
+    from songplays as sp
+) as p
+group by p.platform
+order by
+    plays desc,
+    p.platform
+"""
+
+# WALKTHROUGH (etl.ipynb: the rows that one song file and one log file gave each table)
+
+# The rows of any table whose column holds one of the values given as a list.
+rows_with_values = sql.SQL("select * from {} where {} = any(%s) order by 1")
+
+# The plays of the given natural keys, each with the song and artist it matched, if any.
+# The three lists are parallel: the i-th user_id, session_id and item_in_session make a key.
+songplays_with_match = """
+select
+    sp.songplay_id,
+    sp.start_time,
+    sp.user_id,
+    sp.session_id,
+    sp.item_in_session,
+    sp.level,
+    sp.song_id,
+    s.title,
+    sp.artist_id,
+    a.name as artist_name
+from unnest(
+    %(user_ids)s::integer[],
+    %(session_ids)s::integer[],
+    %(items)s::integer[]
+) as k (user_id, session_id, item_in_session)
+inner join songplays as sp
+    on sp.user_id = k.user_id
+    and sp.session_id = k.session_id
+    and sp.item_in_session = k.item_in_session
+left join songs as s
+    on s.song_id = sp.song_id
+left join artists as a
+    on a.artist_id = sp.artist_id
+order by
+    sp.start_time,
+    sp.user_id,
+    sp.item_in_session
+"""

@@ -1,9 +1,16 @@
 """Helpers for the tests: queries and hand-made data folders in the real layout."""
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 import psycopg2
+from psycopg2.extensions import make_dsn
+
+import create_tables
+import etl
 
 
 def query(dsn: str, statement: str, params: tuple = ()) -> list[tuple]:
@@ -85,3 +92,22 @@ class DataDir:
         """Append raw bytes to a file, as corrupt or odd input."""
         with path.open("ab") as file:
             file.write(raw)
+
+
+@contextmanager
+def loaded_database(server: str, data: DataDir) -> Iterator[str]:
+    """A new database holding the star schema loaded from data; dropped on exit."""
+    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(server)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"create database {name}")
+        dsn = make_dsn(server, dbname=name)
+        create_tables.create_schema(dsn)
+        assert etl.main(["--dsn", dsn, "--data", str(data.root)]) == 0
+        yield dsn
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"drop database if exists {name} with (force)")
+        admin.close()

@@ -1,8 +1,9 @@
 """DataFrames for the notebooks: query results, staged rows and raw records."""
 
 import csv
+import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ from sparkify.checks import CheckResult
 from sparkify.errors import RecordError
 from sparkify.intake import Intake
 from sparkify.load import Summary
-from sparkify.read import Record, is_blank, numbered_lines, parse_record
+from sparkify.read import Record, is_blank, parse_record
 from sparkify.shape import Row
 
 Query = str | sql.Composable
@@ -83,11 +84,19 @@ def staged_frame(rows: list[Row], copy_sql: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=copy_columns(copy_sql))
 
 
+def staged_csv_frame(chunks: Iterable[str], copy_sql: str) -> pd.DataFrame:
+    """Staged CSV (as the intake streams it to COPY) under the COPY statement's column names."""
+    text = "".join(chunks)
+    if not text:
+        return pd.DataFrame(columns=copy_columns(copy_sql))
+    return pd.read_csv(io.StringIO(text), header=None, names=copy_columns(copy_sql))
+
+
 def log_records(path: Path) -> list[tuple[int, Record]]:
     """The record of each line of a log file that holds a JSON object, with its line number."""
     records = []
     with path.open("rb") as lines:
-        for line_no, line in numbered_lines(lines):
+        for line_no, line in enumerate(lines, start=1):
             if is_blank(line):
                 continue
             try:

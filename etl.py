@@ -82,22 +82,23 @@ def progress(files: list[Path], label: str) -> Iterable[Path]:
 
 
 def format_summary(summary: Summary, target: str) -> str:
-    """The end-of-run report: files, rows per table, the song-match rate and rejects."""
+    """The end-of-run report: files, rows per table, the song-match rate, repairs and rejects."""
     lines = [
         f"loaded into {target}",
         f"files: {summary.files_read:,} read, {summary.files_unchanged:,} unchanged and skipped",
-        f"  {'table':<10} {'rows':>12}",
     ]
+    if summary.files_empty:
+        lines.append(f"note: {summary.files_empty:,} empty files skipped")
+    lines.append(f"  {'table':<10} {'rows':>12}")
     lines += [f"  {table:<10} {rows:>12,}" for table, rows in summary.row_counts.items()]
     plays = summary.row_counts["songplays"]
     rate = summary.matched_plays / plays if plays else 0.0
     lines.append(
         f"song plays matched to a song: {summary.matched_plays:,} of {plays:,} ({rate:.2%})"
     )
-    repaired = ", ".join(f"{field} {n:,}" for field, n in sorted(summary.repaired.items()))
-    lines.append(
-        f"mis-decoded text repaired: {sum(summary.repaired.values()):,} ({repaired or '-'})"
-    )
+    by_field = ", ".join(f"{field} {n:,}" for field, n in sorted(summary.repaired.items()))
+    repaired = sum(summary.repaired.values())
+    lines.append(f"mis-decoded text repaired: {repaired:,} ({by_field or 'none'})")
     lines.append(f"rejected records: {summary.rejected:,}")
     if summary.rejected:
         lines.append(f"  see: select * from etl_rejects where run_id = '{summary.run_id}'")

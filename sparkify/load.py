@@ -32,6 +32,7 @@ class Summary:
     matched_plays: int
     files_read: int = 0
     files_unchanged: int = 0
+    files_empty: int = 0
     rejected: int = 0
     run_id: str = ""
     repaired: dict[str, int] = field(default_factory=dict)
@@ -156,6 +157,7 @@ def load(
     summary = summarize(conn)
     summary.files_read = len(intake.tallies)
     summary.files_unchanged = intake.unchanged
+    summary.files_empty = len(intake.empty)
     summary.rejected = intake.rejected
     summary.run_id = intake.run_id
     summary.repaired = intake.repaired()

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import etl
 from helpers import EVENT, DataDir, query, scalar
 from sparkify.intake import Intake
@@ -60,12 +62,17 @@ def test_song_files_missing_required_fields_are_rejected(schema: str, data: Data
     ]
 
 
-def test_blank_lines_non_json_files_and_empty_files_are_skipped(schema: str, data: DataDir):
+def test_blank_lines_non_json_files_and_empty_files_are_skipped(
+    schema: str, data: DataDir, capsys: pytest.CaptureFixture[str]
+):
     path = data.log("d.json", {})
     path.write_bytes(b"\n\n" + path.read_bytes() + b"\n \n")
     (data.root / "log_data" / "notes.txt").write_text("not data")
     (data.root / "log_data" / "empty.json").write_bytes(b"")
     assert load(schema, data) == 0
+    assert "files: 2 read, 0 unchanged and skipped\nnote: 1 empty files skipped\n" in (
+        capsys.readouterr().out
+    )
     assert scalar(schema, "select count(*) from songplays") == 1
     assert scalar(schema, "select count(*) from etl_rejects") == 0
     files = query(schema, "select path, lines, rows_loaded, rejected, skipped from etl_files")

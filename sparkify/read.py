@@ -1,5 +1,6 @@
 """Readers: JSON files in, records out. No database here."""
 
+import os
 from pathlib import Path
 
 import orjson
@@ -13,7 +14,13 @@ def json_files(root: Path) -> list[Path]:
     """Every *.json file under root, in path order so that loads are repeatable."""
     if not root.is_dir():
         raise DataError(f"{root} is not a directory: point --data at a folder holding it")
-    return sorted(path.resolve() for path in root.rglob("*.json") if path.is_file())
+    # os.walk reads each folder once; rglob plus a stat per file is slow on 100k song files.
+    return sorted(
+        Path(folder, name)
+        for folder, _, names in os.walk(root.resolve())
+        for name in names
+        if name.endswith(".json")
+    )
 
 
 def parse_record(text: bytes) -> Record:

@@ -21,6 +21,7 @@ import psycopg2
 from psycopg2 import sql
 
 import create_tables
+import sql_queries as q
 
 # The five tables in COPY order (parents before children), each with the columns we write.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -44,11 +45,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 DECODER = json.JSONDecoder(parse_float=str)
 EPOCH = datetime(1970, 1, 1)
 MARKER = ".complete"
-# The schema of our tables without its foreign keys and the song-match index: PKs only.
-KEYS_ONLY = """
-alter table songs drop constraint songs_artist_id_fkey;
-drop index songs_title_duration_idx
-"""
+# The floor's schema drops the project's foreign keys: PostgreSQL checks each one per row with
+# a lookup that also locks the referenced row, which costs more than the COPY itself.
+SONG_FOREIGN_KEY_DROP = "alter table songs drop constraint songs_artist_id_fkey"
 
 Row = tuple[object, ...]
 Song = tuple[str, str, str, int | None, str]  # song_id, title, artist_id, year, duration
@@ -256,15 +255,18 @@ def ensure_floor(data: Path, out: Path) -> FloorRows:
     return counts
 
 
-def create_schema(dsn: str, keys_only: bool = False) -> None:
-    """Our tables from the project's DDL (keys, foreign keys, index), or with keys only."""
+def create_schema(dsn: str, foreign_keys: bool = False) -> None:
+    """Our tables from the project's DDL: keys, unique constraints, index, and FKs if asked."""
+    plan = create_tables.schema_plan(distributed=False)
+    if not foreign_keys:
+        plan = [step for step in plan if step[0] != q.songplay_foreign_keys_create]
     conn = psycopg2.connect(dsn)
     try:
         with conn, conn.cursor() as cur:
-            for statement, params in create_tables.schema_plan(distributed=False):
+            for statement, params in plan:
                 cur.execute(statement, params)
-            if keys_only:
-                cur.execute(KEYS_ONLY)
+            if not foreign_keys:
+                cur.execute(SONG_FOREIGN_KEY_DROP)
     finally:
         conn.close()
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import etl
 from bench import floor, run
 from bench.check import compare
-from helpers import DataDir
+from bench.measure import measure
+from helpers import DataDir, scalar
 from tools.generate_data import mojibake
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,6 +72,26 @@ def test_real_sample_loads_to_exactly_its_floor_rows(
     assert result.differences == []
     assert result.rows.songplays == 6820
     assert result.events > result.rows.songplays
+
+
+def test_the_floor_schema_has_foreign_keys_only_when_asked(dsn: str):
+    constraints = "select count(*) from pg_constraint where connamespace = 'public'::regnamespace"
+    foreign_keys = f"{constraints} and contype = 'f'"
+    floor.create_schema(dsn, foreign_keys=False)
+    assert scalar(dsn, foreign_keys) == 0
+    assert scalar(dsn, f"{constraints} and contype in ('p', 'u')") == 8
+    floor.create_schema(dsn, foreign_keys=True)
+    assert scalar(dsn, foreign_keys) == 5
+
+
+def test_peak_rss_is_the_commands_own_not_the_benchs(tmp_path: Path):
+    held = b"x" * 300_000_000  # the bench holding much memory must not show in the figure
+    small = measure([sys.executable, "-c", "pass"], tmp_path / "small.log")
+    large = measure([sys.executable, "-c", "b = b'x' * 100_000_000"], tmp_path / "large.log")
+    assert len(held) == 300_000_000
+    assert small.peak_rss_mb < 50
+    assert 100 < large.peak_rss_mb < 150
+    assert small.seconds > 0
 
 
 def test_help_explains_every_option():

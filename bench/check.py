@@ -32,8 +32,10 @@ class Difference:
 
 
 def load_floor_copy(cur: psycopg2.extensions.cursor, folder: Path) -> None:
-    """Create schema floor with our tables' column types and COPY the floor rows into it."""
-    cur.execute(sql.SQL("create schema {}").format(sql.Identifier(FLOOR_SCHEMA)))
+    """Create schema floor afresh with our tables' column types and COPY the floor rows in."""
+    schema = sql.Identifier(FLOOR_SCHEMA)
+    cur.execute(sql.SQL("drop schema if exists {} cascade").format(schema))
+    cur.execute(sql.SQL("create schema {}").format(schema))
     for table, columns in COLUMNS.items():
         cur.execute(
             sql.SQL("create table {} as select {} from {} with no data").format(
@@ -66,7 +68,9 @@ def examples(cur: psycopg2.extensions.cursor, table: str) -> list[str]:
         ("ours", "public", FLOOR_SCHEMA),
         ("floor", FLOOR_SCHEMA, "public"),
     ):
-        cur.execute(sql.SQL("{} limit {}").format(only_in(table, first, second), EXAMPLES))
+        cur.execute(
+            sql.SQL("{} limit {}").format(only_in(table, first, second), sql.Literal(EXAMPLES))
+        )
         found += [f"only in {side}: {row}" for row in cur.fetchall()]
     return found
 

@@ -1,0 +1,126 @@
+"""The bench machinery on tiny inputs: its floor rows are an independent oracle of our load."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+
+import etl
+from bench import floor, run
+from bench.check import compare, describe
+from bench.measure import measure
+from helpers import DataDir, scalar
+from tools.generate_data import mojibake
+
+REPO = Path(__file__).resolve().parent.parent
+TS = 1541105830796
+
+
+def floor_rows(folder: Path, table: str) -> list[list[str]]:
+    """The rows of one floor CSV file, as text."""
+    with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as rows:
+        return list(csv.reader(rows))
+
+
+def change(dsn: str, *statements: str) -> None:
+    """Run statements in one transaction."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def test_bench_on_a_tiny_generated_set_finds_our_tables_equal_to_the_floor(
+    server: str, tmp_path: Path
+):
+    data = run.ensure_data(tmp_path / "data", songs=50, events=300)
+    result = run.run_size(data, server, baseline_max=300, logs=tmp_path)
+    assert result.differences == []
+    assert result.rows.songplays > 200
+    assert result.rows.matched > 0
+    assert result.baseline_plays == result.rows.songplays
+    assert result.floor_s > 0
+    assert result.ours.etl.peak_rss_mb > 10
+    # Cached: the marker is written last, and a second call reuses the folder.
+    assert (data.path / run.MARKER).is_file()
+    assert run.ensure_data(tmp_path / "data", songs=50, events=300) == data
+
+
+def test_floor_applies_the_tie_rules_as_our_load_does(schema: str, data: DataDir, tmp_path: Path):
+    data.song(song_id="SO2")
+    data.song(song_id="SO1")  # same title, artist and duration as SO2: the lowest id wins
+    data.song(song_id="SO3", title="Grass", artist_id="AR2", artist_name="Múm", year=0)
+    # A later file names artist AR2 again, otherwise: the file that sorts last wins.
+    data.song(song_id="SO4", title="Tunnel", artist_id="AR2", artist_name="Mum", artist_location="")
+    garbled = {"song": mojibake("Hoppípolla"), "artist": mojibake("Sigur Rós")}
+    data.log("a.json", {"itemInSession": 2, "level": "paid", **garbled})
+    data.log(
+        "b.json",
+        {"itemInSession": 1, "level": "free"},
+        {"itemInSession": 3, "ts": TS - 1000, "song": "Tunnel", "artist": "Mum"},
+        {"itemInSession": 4, "ts": TS - 2000, "song": "Grass", "artist": "Múm"},
+    )
+    out = tmp_path / "floor"
+    counts = floor.write_floor(data.root, out)
+    assert counts.matched == 3
+    plays = {row[6]: (row[3], row[4]) for row in floor_rows(out, "songplays")}
+    assert plays == {"1": ("SO1", "ARTEST0001"), "2": ("SO1", "ARTEST0001"),
+                     "3": ("SO4", "AR2"), "4": ("", "")}  # fmt: skip
+    assert floor_rows(out, "users")[0][:5] == ["7", "Ada", "Lovelace", "F", "paid"]
+    assert floor_rows(out, "artists")[0] == ["AR2", "Mum", "", "64.1", "-21.9"]
+    assert floor_rows(out, "songs")[2][3] == ""  # year 0: unknown
+    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
+    assert compare(schema, out) == []
+    # The check sees a changed and a missing row.
+    change(
+        schema, "update users set level = 'free'", "delete from songplays where item_in_session = 4"
+    )
+    differences = compare(schema, out)
+    assert {(d.table, d.only_ours, d.only_floor) for d in differences} == {
+        ("users", 1, 1),
+        ("songplays", 0, 1),
+    }
+    assert "only in floor: (7, 'Ada', 'Lovelace', 'F', 'paid')" in describe(differences)
+
+
+def test_real_sample_loads_to_exactly_its_floor_rows(
+    server: str, real_sample: Path, tmp_path: Path
+):
+    result = run.run_sample(real_sample, server, tmp_path)
+    assert result.differences == []
+    assert result.rows.songplays == 6820
+    assert result.events > result.rows.songplays
+
+
+def test_the_floor_schema_has_foreign_keys_only_when_asked(dsn: str):
+    constraints = "select count(*) from pg_constraint where connamespace = 'public'::regnamespace"
+    foreign_keys = f"{constraints} and contype = 'f'"
+    floor.create_schema(dsn, foreign_keys=False)
+    assert scalar(dsn, foreign_keys) == 0
+    assert scalar(dsn, f"{constraints} and contype in ('p', 'u')") == 8
+    floor.create_schema(dsn, foreign_keys=True)
+    assert scalar(dsn, foreign_keys) == 5
+
+
+def test_peak_rss_is_the_commands_own_not_the_benchs(tmp_path: Path):
+    held = b"x" * 300_000_000  # the bench holding much memory must not show in the figure
+    small = measure([sys.executable, "-c", "pass"], tmp_path / "small.log")
+    large = measure([sys.executable, "-c", "b = b'x' * 100_000_000"], tmp_path / "large.log")
+    assert len(held) == 300_000_000
+    assert small.peak_rss_mb < 50
+    assert 100 < large.peak_rss_mb < 150
+    assert small.seconds > 0
+
+
+def test_help_explains_every_option():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--help"], cwd=REPO, capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    for option in ["--events", "--songs", "--baseline-max", "--dsn-server", "--keep"]:
+        assert option in done.stdout

@@ -50,7 +50,8 @@ class ChunkStream:
 
     def read(self, size: int = -1) -> str:
         """The next chunk, whatever size is asked (psycopg2 sends what it gets); "" at the end."""
-        return next(self._chunks, "")
+        # An empty chunk (a file without plays) must not read as the end of the stream.
+        return next((chunk for chunk in self._chunks if chunk), "")
 
 
 def csv_chunks(rows: Iterable[Row]) -> Iterator[str]:

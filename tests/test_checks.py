@@ -10,7 +10,7 @@ import pytest
 
 import etl
 import sql_queries as q
-from helpers import DataDir, loaded_database
+from helpers import DataDir, loaded_database, run_statements
 from sparkify.checks import CheckResult, describe, evaluate, run_check, run_checks
 from sparkify.errors import DatabaseError
 
@@ -58,17 +58,6 @@ def check(dsn: str) -> list[CheckResult]:
 def failed(dsn: str) -> set[str]:
     """The names of the checks that fail on dsn."""
     return {result.name for result in check(dsn) if not result.passed}
-
-
-def corrupt(dsn: str, *statements: str) -> None:
-    """Run statements in one transaction, as a faulty loader might."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            for statement in statements:
-                cur.execute(statement)
-    finally:
-        conn.close()
 
 
 def test_every_check_constant_is_in_the_list():
@@ -217,7 +206,7 @@ def test_every_check_has_a_corruption_that_fails_it():
 
 
 def test_a_failed_check_counts_every_row_and_keeps_a_sample(loaded: str):
-    corrupt(loaded, "update songplays set level = 'gold'")
+    run_statements(loaded, "update songplays set level = 'gold'")
     conn = psycopg2.connect(loaded)
     try:
         with conn, conn.cursor() as cur:
@@ -260,7 +249,7 @@ def test_etl_check_prints_a_pass_line_per_check_and_exits_0(schema: str, data: D
 
 
 def test_etl_check_exits_5_and_names_the_failed_check(loaded: str, data: DataDir):
-    corrupt(loaded, "update songplays set level = 'gold'")
+    run_statements(loaded, "update songplays set level = 'gold'")
     result = run_etl("--dsn", loaded, "--data", str(data.root), "--check")
     assert result.returncode == 5
     assert "FAIL songplay level free or paid (3 rows)\n" in result.stdout
@@ -272,7 +261,7 @@ def test_etl_check_exits_5_and_names_the_failed_check(loaded: str, data: DataDir
 
 
 def test_etl_without_check_runs_no_checks(loaded: str, data: DataDir):
-    corrupt(loaded, "update songplays set level = 'gold'")
+    run_statements(loaded, "update songplays set level = 'gold'")
     result = run_etl("--dsn", loaded, "--data", str(data.root))
     assert result.returncode == 0, result.stderr
     assert "PASS" not in result.stdout

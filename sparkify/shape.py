@@ -3,6 +3,7 @@
 A record that cannot be loaded raises RecordError with a sentence a person can act on.
 """
 
+import re
 from collections import Counter
 from functools import lru_cache
 
@@ -17,6 +18,7 @@ INT4_MAX = 2**31 - 1
 # ms since the epoch: ±3,000 years keeps every start_time inside PostgreSQL's timestamp range.
 TS_MAX = 10**14
 LEVELS = ("free", "paid")
+DIGITS = re.compile(r"-?[0-9]+")  # str.isdigit() also takes "²", which int() refuses
 
 
 # How many values of each field were repaired since the process started; readers take deltas.
@@ -72,8 +74,9 @@ def integer(record: Record, field: str, limit: int = INT4_MAX) -> int:
         return value
     if value is None or value == "":
         raise RecordError(f"{field} is missing")
-    is_digits = isinstance(value, str) and value.lstrip("-").isdigit()
-    if is_digits or (isinstance(value, float) and value.is_integer()):
+    if (isinstance(value, str) and DIGITS.fullmatch(value)) or (
+        isinstance(value, float) and value.is_integer()
+    ):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or abs(value) > limit:
         raise RecordError(f"{field} is not a whole number in range: {value!r}")

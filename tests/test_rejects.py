@@ -132,3 +132,13 @@ def test_user_id_accepts_digits_in_a_string_or_a_number(schema: str, data: DataD
     assert load(schema, data) == 0
     assert query(schema, "select user_id from users order by 1") == [(8,), (9,)]
     assert EVENT["userId"] == "7"
+
+
+def test_user_id_refuses_strings_that_only_look_like_digits(schema: str, data: DataDir):
+    # str.isdigit() takes "²" and lstrip("-") takes "--5"; int() refuses both.
+    data.log("d.json", *({"itemInSession": n, "userId": v} for n, v in enumerate(["²", "--5"])))
+    assert load(schema, data) == 0
+    assert rejects(schema) == [
+        ("d.json", 1, "userId is not a whole number in range: '²'"),
+        ("d.json", 2, "userId is not a whole number in range: '--5'"),
+    ]

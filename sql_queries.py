@@ -60,7 +60,7 @@ create index songs_title_duration_idx on songs (title, duration)
 
 time_table_create = """
 create table time (
-    start_time timestamp primary key,  -- UTC, millisecond precision
+    start_time timestamp not null,     -- UTC, millisecond precision; the key: time_key_create
     hour       smallint not null,
     day        smallint not null,
     week       smallint not null,      -- ISO 8601 week
@@ -68,6 +68,18 @@ create table time (
     year       smallint not null,
     weekday    smallint not null       -- 0 = Monday ... 6 = Sunday
 )
+"""
+
+# The keys of time and songplays are added after their tables, so that a bulk load can drop
+# them and build them back in one pass each (see bulk_merge_queries) from this one definition.
+time_key_create = """
+alter table time
+    add constraint time_pkey primary key (start_time)
+"""
+
+time_key_drop = """
+alter table time
+    drop constraint time_pkey
 """
 
 user_table_create = """
@@ -81,8 +93,9 @@ create table users (
 )
 """
 
-# Every unique key holds user_id, the column songplays is distributed by on Citus. The foreign
-# keys come after the table (songplay_foreign_keys_create): Citus needs it distributed first.
+# Every unique key holds user_id, the column songplays is distributed by on Citus (see
+# songplay_keys_create). The foreign keys come after the table (songplay_foreign_keys_create):
+# Citus needs it distributed first.
 songplay_table_create = """
 create table songplays (
     songplay_id     bigint generated always as identity,
@@ -94,10 +107,20 @@ create table songplays (
     session_id      integer not null,
     item_in_session integer not null,
     location        text,
-    user_agent      text,
-    primary key (songplay_id, user_id),
-    unique (user_id, session_id, item_in_session)
+    user_agent      text
 )
+"""
+
+songplay_keys_create = """
+alter table songplays
+    add constraint songplays_pkey primary key (songplay_id, user_id),
+    add constraint songplays_play_key unique (user_id, session_id, item_in_session)
+"""
+
+songplay_keys_drop = """
+alter table songplays
+    drop constraint songplays_pkey,
+    drop constraint songplays_play_key
 """
 
 songplay_foreign_keys_create = """
@@ -129,6 +152,13 @@ where name = 'citus'
 """
 
 citus_extension_create = "create extension if not exists citus"
+
+# Whether this database uses Citus: its loads keep to the statements known to run there.
+citus_installed = """
+select count(*) > 0
+from pg_extension
+where extname = 'citus'
+"""
 
 reference_table_create = "select create_reference_table(%s)"
 
@@ -377,6 +407,38 @@ from (
 on conflict (start_time) do nothing
 """
 
+# A bulk load's time rows: the same rows, for a table without its key (bulk_merge_queries).
+# With no arbiter index there is no on conflict: the anti-join leaves out the times already
+# there, which costs far less than a speculative insertion per row.
+time_table_bulk_insert = """
+insert into time (
+    start_time,
+    hour,
+    day,
+    week,
+    month,
+    year,
+    weekday
+)
+select
+    t.start_time,
+    date_part('hour', t.start_time),
+    date_part('day', t.start_time),
+    date_part('week', t.start_time),
+    date_part('month', t.start_time),
+    date_part('year', t.start_time),
+    date_part('isodow', t.start_time) - 1
+from (
+    select distinct e.start_time
+    from stage_events as e
+) as t
+where not exists (
+    select
+    from time as x
+    where x.start_time = t.start_time
+)
+"""
+
 # Latest play wins: within this load by ts (then item_in_session), and across loads through
 # last_played_at, so that a file of older events loaded later never overwrites a newer level.
 # The latest ts per user comes from a hash aggregate: far cheaper than sorting every play.
@@ -417,9 +479,9 @@ where users.last_played_at <= excluded.last_played_at
 """
 
 # A play matches the song whose title, artist name and duration equal the event's song, artist
-# and length exactly. Rows come in natural-key order, lowest song_id first, and on conflict
-# keeps the first: a play that matches several songs takes the lowest song_id, and a play
-# staged twice is inserted once. Big loads hash-join the songs; small ones use the index.
+# and length exactly; of several such songs, the one with the lowest song_id. On conflict, a
+# play staged twice is inserted once. Rows come in natural-key order: the unique index appends
+# instead of splitting pages. Big loads hash-join the songs; small ones use the index.
 songplay_table_insert = """
 insert into songplays (
     start_time,
@@ -444,7 +506,7 @@ select
     e.user_agent
 from stage_events as e
 left join (
-    select
+    select distinct on (s.title, s.duration, a.name)
         s.song_id,
         s.artist_id,
         s.title,
@@ -453,12 +515,63 @@ left join (
     from songs as s
     inner join artists as a
         on a.artist_id = s.artist_id
+    order by s.title, s.duration, a.name, s.song_id
 ) as m
     on m.title = e.song
     and m.duration = e.length
     and m.artist_name = e.artist
-order by e.user_id, e.session_id, e.item_in_session, m.song_id  -- ascending keys: see time
+order by e.user_id, e.session_id, e.item_in_session
 on conflict (user_id, session_id, item_in_session) do nothing
+"""
+
+# A bulk load's plays: the same rows, for a table without its keys (bulk_merge_queries), in
+# staging order. The anti-join leaves out plays already there; a play staged twice makes
+# building the unique key back fail, and the load then merges with songplay_table_insert.
+songplay_table_bulk_insert = """
+insert into songplays (
+    start_time,
+    user_id,
+    level,
+    song_id,
+    artist_id,
+    session_id,
+    item_in_session,
+    location,
+    user_agent
+)
+select
+    e.start_time,
+    e.user_id,
+    e.level,
+    m.song_id,
+    m.artist_id,
+    e.session_id,
+    e.item_in_session,
+    e.location,
+    e.user_agent
+from stage_events as e
+left join (
+    select distinct on (s.title, s.duration, a.name)
+        s.song_id,
+        s.artist_id,
+        s.title,
+        s.duration,
+        a.name as artist_name
+    from songs as s
+    inner join artists as a
+        on a.artist_id = s.artist_id
+    order by s.title, s.duration, a.name, s.song_id
+) as m
+    on m.title = e.song
+    and m.duration = e.length
+    and m.artist_name = e.artist
+where not exists (
+    select
+    from songplays as p
+    where p.user_id = e.user_id
+        and p.session_id = e.session_id
+        and p.item_in_session = e.item_in_session
+)
 """
 
 file_table_upsert = """
@@ -495,6 +608,11 @@ on conflict (path) do update set
     loaded_at = excluded.loaded_at
 """
 
+# A bulk merge runs inside a savepoint: if rebuilding a key fails, the load goes on without it.
+bulk_merge_savepoint = "savepoint bulk_merge"
+bulk_merge_rollback = "rollback to savepoint bulk_merge"
+bulk_merge_release = "release savepoint bulk_merge"
+
 # Whether songplays holds no more rows than a load stages (counting no further than that).
 songplay_bulk_load = """
 select count(*) <= %(staged)s
@@ -524,8 +642,10 @@ create_table_queries = [
     song_table_create,
     song_match_index_create,
     time_table_create,
+    time_key_create,
     user_table_create,
     songplay_table_create,
+    songplay_keys_create,
 ]
 drop_table_queries = [
     file_table_drop,
@@ -540,6 +660,18 @@ load_settings_queries = [load_work_mem_set, load_connection_check_set]
 stage_table_queries = [song_stage_create, event_stage_create, file_stage_create]
 song_merge_queries = [artist_table_insert, song_table_insert, song_tables_analyze]
 event_merge_queries = [time_table_insert, user_table_insert, songplay_table_insert]
+# A bulk load into a single server: foreign keys and keys off, plain inserts, keys rebuilt.
+bulk_merge_queries = [
+    songplay_foreign_keys_drop,
+    songplay_keys_drop,
+    time_key_drop,
+    time_table_bulk_insert,
+    user_table_insert,
+    songplay_table_bulk_insert,
+    time_key_create,
+    songplay_keys_create,
+    songplay_foreign_keys_create,
+]
 star_tables = ["songplays", "users", "songs", "artists", "time"]
 
 # DATA CHECKS (each returns the rows that break its rule: no rows means the check passes)

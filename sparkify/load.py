@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
+import psycopg2.errors
 from psycopg2.extensions import connection, cursor
 
 import sql_queries as q
@@ -122,11 +123,36 @@ def merge_plays(cur: cursor, staged: int) -> None:
     """Merge the staged plays into time, users and songplays."""
     cur.execute(q.songplay_bulk_load, {"staged": staged})
     bulk = staged > 0 and cur.fetchone()[0]
+    if bulk and not uses_citus(cur) and merge_in_bulk(cur):
+        return
     if bulk:
         run_all(cur, [q.songplay_foreign_keys_drop])
     run_all(cur, q.event_merge_queries)
     if bulk:
         run_all(cur, [q.songplay_foreign_keys_create])
+
+
+def uses_citus(cur: cursor) -> bool:
+    """Whether the database has the citus extension (create_tables.py --distributed)."""
+    cur.execute(q.citus_installed)
+    return cur.fetchone()[0]
+
+
+def merge_in_bulk(cur: cursor) -> bool:
+    """Merge with the keys of time and songplays dropped and rebuilt; False if none of it ran.
+
+    Rebuilding songplays' unique key fails when the load stages a play twice: the merge is
+    then undone, for merge_plays to redo with on conflict, which keeps one of the two.
+    """
+    cur.execute(q.bulk_merge_savepoint)
+    try:
+        run_all(cur, q.bulk_merge_queries)
+    except psycopg2.errors.UniqueViolation:
+        cur.execute(q.bulk_merge_rollback)
+        logger.info("a play is staged twice: merging again, with on conflict")
+        return False
+    cur.execute(q.bulk_merge_release)
+    return True
 
 
 def record_files(cur: cursor, intake: Intake) -> None:

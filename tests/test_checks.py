@@ -94,7 +94,7 @@ CORRUPTIONS = {
     ),
     "duplicate natural key": (
         {"songplay natural key unique and not null"},
-        "alter table songplays drop constraint songplays_user_id_session_id_item_in_session_key",
+        "alter table songplays drop constraint songplays_play_key",
         "insert into songplays (start_time, user_id, level, session_id, item_in_session) "
         "select start_time, user_id, level, session_id, item_in_session "
         "from songplays where user_id = 8",

@@ -1,10 +1,12 @@
 """Re-runs: unchanged files are skipped, changed files merge, concurrent loads serialize."""
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
 import psycopg2
+import pytest
 
 import etl
 import sql_queries as q
@@ -123,6 +125,13 @@ def test_verbose_shows_the_traceback(data: DataDir):
     )
 
 
+def constraints(dsn: str) -> list[str]:
+    """Names of the keys and foreign keys of songplays and time."""
+    tables = "'songplays'::regclass, 'time'::regclass"
+    rows = query(dsn, f"select conname from pg_constraint where conrelid in ({tables}) order by 1")
+    return [name for (name,) in rows]
+
+
 def foreign_keys(dsn: str) -> list[str]:
     """Names of the foreign keys of songplays."""
     rows = query(dsn, "select conname from pg_constraint where conrelid = 'songplays'::regclass "
@@ -141,3 +150,17 @@ def test_foreign_keys_stand_after_bulk_and_incremental_loads(schema: str, tmp_pa
     assert load(schema, small) == 0  # 1 play onto 5: keys kept throughout
     assert foreign_keys(schema) == keys
     assert scalar(schema, "select count(*) from songplays") == 6
+
+
+def test_a_bulk_load_staging_a_play_twice_merges_again_and_keeps_every_key(
+    schema: str, data: DataDir, caplog: pytest.LogCaptureFixture
+):
+    kept = constraints(schema)
+    data.log("a.json", {"itemInSession": 0, "level": "free"})
+    data.log("b.json", {"itemInSession": 0, "level": "free"}, {"itemInSession": 1})
+    with caplog.at_level(logging.INFO, logger="sparkify.load"):
+        assert load(schema, data) == 0
+    assert "a play is staged twice: merging again, with on conflict" in caplog.messages
+    assert scalar(schema, "select count(*) from songplays") == 2
+    assert constraints(schema) == kept
+    assert len(kept) == 7  # 2 keys of songplays, 4 foreign keys, the key of time

@@ -259,7 +259,7 @@ copy stage_songs (
     artist_location,
     artist_latitude,
     artist_longitude
-) from stdin with (format csv)
+) from stdin with (null '')  -- text format: see sparkify/copytext.py
 """
 
 event_stage_create = """
@@ -298,7 +298,7 @@ copy stage_events (
     item_in_session,
     location,
     user_agent
-) from stdin with (format csv)
+) from stdin with (null '')  -- text format: see sparkify/copytext.py
 """
 
 # Temporary tables have no statistics until analyzed; the merges' plans need them.
@@ -329,7 +329,7 @@ copy stage_files (
     rows_loaded,
     rejected,
     skipped
-) from stdin with (format csv)
+) from stdin with (null '')  -- text format: see sparkify/copytext.py
 """
 
 # MERGES (one set-based statement per table, from staging)

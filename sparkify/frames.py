@@ -12,11 +12,11 @@ from psycopg2.extensions import connection
 
 import sql_queries as q
 from sparkify.checks import CheckResult
+from sparkify.copytext import unescape
 from sparkify.errors import RecordError
 from sparkify.intake import Intake
 from sparkify.load import Summary
 from sparkify.read import Record, is_blank, parse_record
-from sparkify.shape import Row
 
 Query = str | sql.Composable
 Params = Sequence[object] | Mapping[str, object] | None
@@ -79,17 +79,23 @@ def copy_columns(copy_sql: str) -> list[str]:
     return [name.strip() for name in columns.group(1).split(",")]
 
 
-def staged_frame(rows: list[Row], copy_sql: str) -> pd.DataFrame:
-    """Staged rows under the column names of the COPY statement that loads them."""
-    return pd.DataFrame(rows, columns=copy_columns(copy_sql))
-
-
-def staged_csv_frame(chunks: Iterable[str], copy_sql: str) -> pd.DataFrame:
-    """Staged CSV (as the intake streams it to COPY) under the COPY statement's column names."""
+def staged_frame(chunks: Iterable[str], copy_sql: str) -> pd.DataFrame:
+    """Staged rows as the intake streams them to COPY, under the COPY statement's column names."""
     text = "".join(chunks)
     if not text:
         return pd.DataFrame(columns=copy_columns(copy_sql))
-    return pd.read_csv(io.StringIO(text), header=None, names=copy_columns(copy_sql))
+    frame = pd.read_csv(
+        io.StringIO(text),
+        sep="\t",
+        header=None,
+        names=copy_columns(copy_sql),
+        quoting=csv.QUOTE_NONE,
+        keep_default_na=False,
+        na_values=[""],  # COPY ... with (null ''): an empty field is null
+    )
+    for column in frame.select_dtypes(include="object"):
+        frame[column] = frame[column].map(unescape, na_action="ignore")
+    return frame
 
 
 def log_records(path: Path) -> list[tuple[int, Record]]:

@@ -1,69 +1,46 @@
 """Intake: files in, staging rows out, with a tally per file and a reject per bad record.
 
 It decides which files a load reads (new or changed ones, by the manifest) and accounts for
-every line: loaded + rejected + skipped (blank or not a song play) = lines.
+every line: loaded + rejected + skipped (blank or not a song play) = lines. Once the input
+proves big, the files are read and shaped in worker processes while PostgreSQL ingests what
+is ready; the results come back in input order either way.
 """
 
 import csv
 import hashlib
-import io
 import itertools
 import logging
 import multiprocessing
+import os
 import tempfile
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple, TypeVar
 
 from sparkify import shape
+from sparkify.copytext import copy_line, copy_text
 from sparkify.errors import RecordError
 from sparkify.read import is_blank, parse_record
 from sparkify.shape import Row, event_row, is_play, song_row
 
 logger = logging.getLogger(__name__)
 
-LINES_PER_CHUNK = 10_000  # log lines shaped as one unit of work
-CHUNKS_IN_FLIGHT = 2 * 2  # shaped ahead of COPY: bounds memory, keeps every worker busy
+BLOCK_BYTES = 4 * 2**20  # log lines shaped as one unit of work: about 8,000 at once
+SONG_FILES_PER_BATCH = 500  # song files read as one unit of work
+IN_FLIGHT = 2 * 2  # units shaped ahead of COPY: bounds memory, keeps every worker busy
 WORKERS = 2
-PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting workers costs more than it saves
+# Read this much in this process first: for a small load, starting workers costs more than
+# it saves (the real sample, 71 song files and 4 MB of logs, never starts them).
+PARALLEL_FROM_BYTES = 8 * 2**20
+PARALLEL_FROM_FILES = 1_000
 RAW_LIMIT = 2000  # characters of a rejected record kept in etl_rejects.raw
 REJECTS_IN_MEMORY = 16 * 2**20  # bytes of rejects kept in memory before spilling to disk
 
-
-@dataclass
-class ShapedLines:
-    """What shaping a run of log lines gave: CSV for COPY, counts, rejects and repairs."""
-
-    csv: str = ""
-    loaded: int = 0
-    skipped: int = 0
-    rejects: list[tuple[int, str, bytes]] = field(default_factory=list)
-    repairs: Counter[str] = field(default_factory=Counter)
-
-
-def shape_lines(first_line: int, lines: list[bytes]) -> ShapedLines:
-    """Shape log lines, numbered from first_line, into staging CSV; runs in any process."""
-    repairs_before = shape.repairs.copy()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    result = ShapedLines()
-    for line_no, line in enumerate(lines, start=first_line):
-        try:
-            record = None if is_blank(line) else parse_record(line)
-            if record is None or not is_play(record):
-                result.skipped += 1
-                continue
-            writer.writerow(event_row(record))
-        except RecordError as exc:
-            result.rejects.append((line_no, str(exc), line))
-            continue
-        result.loaded += 1
-    result.csv = buffer.getvalue()
-    result.repairs = shape.repairs - repairs_before
-    return result
+Known = tuple[int, str] | None  # a file's (size, sha256) in the manifest, if it is there
+Shaped = TypeVar("Shaped")
 
 
 @dataclass
@@ -79,10 +56,120 @@ class FileTally:
     skipped: int = 0
 
 
-def file_sha256(path: Path) -> str:
+@dataclass
+class ShapedLines:
+    """What shaping a block of log lines gave: COPY text, counts, rejects and repairs."""
+
+    text: str = ""
+    loaded: int = 0
+    skipped: int = 0
+    rejects: list[tuple[int, str, bytes]] = field(default_factory=list)
+    repairs: Counter[str] = field(default_factory=Counter)
+
+
+class SongFile(NamedTuple):
+    """What reading one song file gave (kept small: it crosses from a worker process)."""
+
+    outcome: str  # unchanged, unreadable, skipped (blank), rejected or loaded
+    size: int = 0
+    sha256: str = ""
+    reason: str = ""  # why it was rejected or unreadable
+    raw: bytes = b""  # the rejected record
+
+
+@dataclass
+class ShapedSongs:
+    """What reading a batch of song files gave: COPY text, one SongFile each, repairs."""
+
+    text: str
+    files: list[SongFile]
+    repairs: Counter[str]
+
+
+def file_sha256(path: str | Path) -> str:
     """The hex SHA-256 of a file's content."""
-    with path.open("rb") as content:
+    with open(path, "rb") as content:
         return hashlib.file_digest(content, "sha256").hexdigest()
+
+
+def is_unchanged(path: str | Path, size: int, known: Known) -> bool:
+    """Whether a file holds what the manifest says was loaded; hash only when the size agrees."""
+    return known is not None and known[0] == size and known[1] == file_sha256(path)
+
+
+def shape_block(first_line: int, block: bytes) -> ShapedLines:
+    """Shape a block of whole log lines, numbered from first_line; runs in any process."""
+    repairs_before = shape.repairs.copy()
+    lines = block.split(b"\n")
+    if block.endswith(b"\n"):
+        lines.pop()  # the empty piece after the last line break is not a line
+    rows = []
+    result = ShapedLines()
+    for line_no, line in enumerate(lines, start=first_line):
+        try:
+            record = None if is_blank(line) else parse_record(line)
+            if record is None or not is_play(record):
+                result.skipped += 1
+                continue
+            rows.append(copy_line(event_row(record)))
+        except RecordError as exc:
+            result.rejects.append((line_no, str(exc), line))
+            continue
+        result.loaded += 1
+    result.text = "".join(rows)
+    result.repairs = shape.repairs - repairs_before
+    return result
+
+
+def read_song_file(path: str, known: Known) -> tuple[SongFile, Row | None]:
+    """Read one song file (one record) into its staging row, or say why there is none."""
+    try:
+        size = os.stat(path).st_size
+        if is_unchanged(path, size, known):
+            return SongFile("unchanged"), None
+        with open(path, "rb") as file:
+            content = file.read()
+    except OSError as exc:
+        return SongFile("unreadable", reason=unreadable(exc)), None
+    sha256 = hashlib.sha256(content).hexdigest()
+    if is_blank(content):
+        return SongFile("skipped", size, sha256), None
+    try:
+        row = song_row(path, parse_record(content))
+    except RecordError as exc:
+        return SongFile("rejected", size, sha256, str(exc), content), None
+    return SongFile("loaded", size, sha256), row
+
+
+def read_song_files(files: list[tuple[str, Known]]) -> ShapedSongs:
+    """Read a batch of song files; runs in any process."""
+    repairs_before = shape.repairs.copy()
+    results, rows = [], []
+    for path, known in files:
+        result, row = read_song_file(path, known)
+        results.append(result)
+        if row is not None:
+            rows.append(row)
+    return ShapedSongs(copy_text(rows), results, shape.repairs - repairs_before)
+
+
+def unreadable(exc: OSError) -> str:
+    """The reject reason of a file that cannot be read."""
+    return f"cannot read the file: {exc.strerror or exc}"
+
+
+def line_blocks(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[bytes]:
+    """The content in blocks of whole lines (the last may lack its line break), all hashed."""
+    rest = b""
+    while data := content.read(BLOCK_BYTES):
+        digest.update(data)
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield data[:cut]
+        rest = data[cut:]
+    if rest:
+        yield rest
 
 
 class Intake:
@@ -96,9 +183,9 @@ class Intake:
         self.unchanged = 0
         self.empty: list[Path] = []
         self.rejected = 0
-        self._repairs_before = shape.repairs.copy()
-        self._repairs: Counter[str] = Counter()  # repaired in worker processes
+        self._repairs: Counter[str] = Counter()
         self._bytes_read = 0
+        self._files_read = 0
         self._pool: ProcessPoolExecutor | None = None
         # Closed by __exit__: an Intake lives as long as its load.
         self._rejects = tempfile.SpooledTemporaryFile(  # noqa: SIM115
@@ -114,30 +201,35 @@ class Intake:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
-    def song_rows(self, paths: Iterable[Path]) -> Iterator[Row]:
-        """Staging rows of the new or changed song files, one record per file."""
-        for path in paths:
-            tally = self._open(path)
-            if tally is not None:
-                yield from self._song_file(tally)
-
-    def event_csv(self, paths: Iterable[Path]) -> Iterator[str]:
-        """Staging CSV of the song plays in the new or changed log files, in file order.
-
-        Runs of lines are shaped in worker processes once the input proves big, so that
-        parsing runs on every core while PostgreSQL ingests what is ready.
-        """
-        pending: deque[tuple[FileTally, Future[ShapedLines]]] = deque()
-        for tally, first_line, lines in self._log_chunks(paths):
-            pending.append((tally, self._shape(first_line, lines)))
-            if len(pending) > CHUNKS_IN_FLIGHT:
-                yield self._collect(*pending.popleft())
+    def song_text(self, paths: Iterable[Path]) -> Iterator[str]:
+        """Staging rows (COPY text) of the new or changed song files, one record per file."""
+        remaining = iter(paths)
+        pending: deque[tuple[list[Path], Future[ShapedSongs]]] = deque()
+        while batch := list(itertools.islice(remaining, SONG_FILES_PER_BATCH)):
+            self._files_read += len(batch)
+            big = self._files_read > PARALLEL_FROM_FILES
+            files = [(str(path), self._known(path)) for path in batch]
+            pending.append((batch, self._run(read_song_files, files, big=big)))
+            if len(pending) > IN_FLIGHT:
+                yield self._take_songs(*pending.popleft())
         while pending:
-            yield self._collect(*pending.popleft())
+            yield self._take_songs(*pending.popleft())
+
+    def event_text(self, paths: Iterable[Path]) -> Iterator[str]:
+        """Staging rows (COPY text) of the song plays in the new or changed log files, in order."""
+        pending: deque[tuple[FileTally, Future[ShapedLines]]] = deque()
+        for tally, first_line, block in self._log_blocks(paths):
+            self._bytes_read += len(block)
+            big = self._bytes_read > PARALLEL_FROM_BYTES
+            pending.append((tally, self._run(shape_block, first_line, block, big=big)))
+            if len(pending) > IN_FLIGHT:
+                yield self._take_lines(*pending.popleft())
+        while pending:
+            yield self._take_lines(*pending.popleft())
 
     def repaired(self) -> dict[str, int]:
         """How many values of each field this intake repaired (mis-decoded UTF-8)."""
-        return dict(shape.repairs - self._repairs_before + self._repairs)
+        return dict(self._repairs)
 
     def reject_csv(self) -> IO[str]:
         """The rejects of this run as CSV in the column order of reject_copy."""
@@ -145,113 +237,104 @@ class Intake:
         self._rejects.seek(0)
         return self._rejects
 
+    def manifest_rows(self) -> Iterator[Row]:
+        """One manifest row per file read, in the column order of file_stage_copy."""
+        for t in self.tallies:
+            yield (str(t.path), t.size, t.sha256, t.lines, t.loaded, t.rejected, t.skipped)
+
+    def _known(self, path: Path) -> Known:
+        """The manifest's entry for a file, unless the run reads every file again."""
+        return None if self.full_refresh else self.manifest.get(str(path))
+
+    def _run(self, work: Callable[..., Shaped], *args: object, big: bool) -> "Future[Shaped]":
+        """Run a unit of work in a worker once the input is big (or workers run), else here."""
+        if self._pool is None and big:
+            # forkserver: workers must not inherit the open database connection.
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(WORKERS, mp_context=context)
+        if self._pool is not None:
+            return self._pool.submit(work, *args)
+        done: Future[Shaped] = Future()
+        done.set_result(work(*args))
+        return done
+
+    def _take_songs(self, paths: list[Path], shaped: "Future[ShapedSongs]") -> str:
+        """Count a batch of song files into tallies and rejects; return its COPY text."""
+        result = shaped.result()
+        self._repairs.update(result.repairs)
+        for path, song in zip(paths, result.files, strict=True):
+            if song.outcome == "unchanged":
+                self.unchanged += 1
+                continue
+            if song.outcome == "unreadable":
+                self._reject_file(path, song.reason)
+                continue
+            tally = FileTally(path, song.size, song.sha256, lines=1)
+            setattr(tally, song.outcome, 1)  # loaded, skipped or rejected: the one line
+            self._note_read(tally)
+            if song.outcome == "rejected":
+                self.rejected += 1
+                self._write_reject(path, 1, song.reason, song.raw)
+        return result.text
+
+    def _take_lines(self, tally: FileTally, shaped: "Future[ShapedLines]") -> str:
+        """Count a shaped block into its file's tally and the rejects; return its COPY text."""
+        result = shaped.result()
+        tally.loaded += result.loaded
+        tally.skipped += result.skipped
+        self._repairs.update(result.repairs)
+        for line_no, reason, raw in result.rejects:
+            tally.rejected += 1
+            self.rejected += 1
+            self._write_reject(tally.path, line_no, reason, raw)
+        return result.text
+
     def _open(self, path: Path) -> FileTally | None:
-        """A tally for a file to read, or None for a file to pass over (unchanged, empty)."""
+        """A tally for a log file to read, or None for one to pass over (unchanged, unreadable)."""
         try:
             size = path.stat().st_size
-            if self._is_unchanged(path, size):
+            if is_unchanged(path, size, self._known(path)):
                 self.unchanged += 1
                 return None
         except OSError as exc:
-            self._reject_file(path, exc)
+            self._reject_file(path, unreadable(exc))
             return None
-        if size == 0:
-            logger.warning("%s is empty: skipped", path)
-            self.empty.append(path)
         return FileTally(path, size)
 
-    def _is_unchanged(self, path: Path, size: int) -> bool:
-        """Whether the manifest holds this very content; hash only when the size agrees."""
-        known = self.manifest.get(str(path))
-        if self.full_refresh or known is None or known[0] != size:
-            return False
-        return known[1] == file_sha256(path)
-
-    def _song_file(self, tally: FileTally) -> Iterator[Row]:
-        """The one staging row of a song file, or its reject."""
-        try:
-            content = tally.path.read_bytes()
-        except OSError as exc:
-            self._reject_file(tally.path, exc)
-            return
-        tally.sha256 = hashlib.sha256(content).hexdigest()
-        tally.lines = 1
+    def _note_read(self, tally: FileTally) -> None:
+        """Keep the tally of a file read to its end, for the manifest."""
+        if tally.size == 0:
+            logger.warning("%s is empty: skipped", tally.path)
+            self.empty.append(tally.path)
         self.tallies.append(tally)
-        if is_blank(content):
-            tally.skipped = 1
-            return
-        try:
-            row = song_row(str(tally.path), parse_record(content))
-        except RecordError as exc:
-            self._reject(tally, 1, str(exc), content)
-            return
-        tally.loaded = 1
-        yield row
 
-    def _log_chunks(self, paths: Iterable[Path]) -> Iterator[tuple[FileTally, int, list[bytes]]]:
-        """Runs of lines of each file to read, with the number of their first line."""
+    def _log_blocks(self, paths: Iterable[Path]) -> Iterator[tuple[FileTally, int, bytes]]:
+        """Blocks of whole lines of each file to read, with the number of their first line."""
         for path in paths:
             tally = self._open(path)
             if tally is None:
                 continue
             digest = hashlib.sha256()
             try:
-                with path.open("rb") as lines:
-                    while chunk := list(itertools.islice(lines, LINES_PER_CHUNK)):
-                        for line in chunk:
-                            digest.update(line)
-                        yield tally, tally.lines + 1, chunk
-                        tally.lines += len(chunk)
+                with path.open("rb") as content:
+                    for block in line_blocks(content, digest):
+                        yield tally, tally.lines + 1, block
+                        # A file's last line may lack its line break; it is a line all the same.
+                        tally.lines += block.count(b"\n") + (not block.endswith(b"\n"))
             except OSError as exc:
-                self._reject_file(path, exc)
+                self._reject_file(path, unreadable(exc))
                 continue
             tally.sha256 = digest.hexdigest()
-            self.tallies.append(tally)
+            self._note_read(tally)
 
-    def _shape(self, first_line: int, lines: list[bytes]) -> "Future[ShapedLines]":
-        """Shape lines in a worker once the input is big, else right here."""
-        self._bytes_read += sum(map(len, lines))
-        if self._pool is None and self._bytes_read > PARALLEL_FROM_BYTES:
-            # forkserver: workers must not inherit the open database connection.
-            context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(WORKERS, mp_context=context)
-        if self._pool is not None:
-            return self._pool.submit(shape_lines, first_line, lines)
-        result = shape_lines(first_line, lines)
-        result.repairs = Counter()  # counted already: this process's shape.repairs has them
-        done: Future[ShapedLines] = Future()
-        done.set_result(result)
-        return done
-
-    def _collect(self, tally: FileTally, shaped: "Future[ShapedLines]") -> str:
-        """Count a shaped run of lines into its file's tally and the rejects; return its CSV."""
-        result = shaped.result()
-        tally.loaded += result.loaded
-        tally.skipped += result.skipped
-        self._repairs.update(result.repairs)
-        for line_no, reason, raw in result.rejects:
-            self._reject(tally, line_no, reason, raw)
-        return result.csv
-
-    def _reject(self, tally: FileTally, line: int | None, reason: str, raw: bytes) -> None:
-        """Record one refused record of a file being read."""
-        tally.rejected += 1
-        self._write_reject(tally.path, line, reason, raw.decode("utf-8", "replace"))
-
-    def _reject_file(self, path: Path, exc: OSError) -> None:
+    def _reject_file(self, path: Path, reason: str) -> None:
         """Record a file that cannot be read at all; it stays out of the manifest."""
-        reason = f"cannot read the file: {exc.strerror or exc}"
         logger.warning("%s: %s", path, reason)
-        self._write_reject(path, None, reason, "")
-
-    def _write_reject(self, path: Path, line: int | None, reason: str, raw: str) -> None:
-        """Append one reject to the spooled CSV."""
         self.rejected += 1
-        # PostgreSQL text cannot hold NUL: show it as the replacement character.
-        raw = raw.rstrip("\r\n")[:RAW_LIMIT].replace("\x00", "\ufffd")
-        self._reject_writer.writerow((self.run_id, str(path), line, reason, raw))
+        self._write_reject(path, None, reason, b"")
 
-    def manifest_rows(self) -> Iterator[Row]:
-        """One manifest row per file read, in the column order of file_stage_copy."""
-        for t in self.tallies:
-            yield (str(t.path), t.size, t.sha256, t.lines, t.loaded, t.rejected, t.skipped)
+    def _write_reject(self, path: Path, line: int | None, reason: str, raw: bytes) -> None:
+        """Append one reject to the spooled CSV."""
+        # PostgreSQL text cannot hold NUL: show it as the replacement character.
+        text = raw.decode("utf-8", "replace").rstrip("\r\n")[:RAW_LIMIT].replace("\x00", "\ufffd")
+        self._reject_writer.writerow((self.run_id, str(path), line, reason, text))

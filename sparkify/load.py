@@ -1,7 +1,5 @@
 """The loader: staging rows in, COPY into temporary tables, one merge per star table."""
 
-import csv
-import io
 import itertools
 import logging
 import sys
@@ -15,6 +13,7 @@ import psycopg2.errors
 from psycopg2.extensions import connection, cursor
 
 import sql_queries as q
+from sparkify.copytext import copy_text
 from sparkify.errors import DatabaseError, SchemaError
 from sparkify.intake import Intake
 from sparkify.shape import Row
@@ -55,21 +54,16 @@ class ChunkStream:
         return next((chunk for chunk in self._chunks if chunk), "")
 
 
-def csv_chunks(rows: Iterable[Row]) -> Iterator[str]:
-    """CSV text of CHUNK_ROWS rows at a time."""
+def text_chunks(rows: Iterable[Row]) -> Iterator[str]:
+    """COPY text of CHUNK_ROWS rows at a time."""
     iterator = iter(rows)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
     while batch := list(itertools.islice(iterator, CHUNK_ROWS)):
-        writer.writerows(batch)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        yield copy_text(batch)
 
 
 def copy_rows(cur: cursor, copy_sql: str, rows: Iterable[Row]) -> int:
-    """COPY rows into a table as CSV in one streaming statement; return how many."""
-    cur.copy_expert(copy_sql, ChunkStream(csv_chunks(rows)))
+    """COPY rows into a table in one streaming statement; return how many."""
+    cur.copy_expert(copy_sql, ChunkStream(text_chunks(rows)))
     return cur.rowcount
 
 
@@ -107,14 +101,14 @@ def run_all(cur: cursor, statements: Iterable[str]) -> None:
 def stage_songs(cur: cursor, intake: Intake, song_files: Iterable[Path]) -> None:
     """COPY the song files' rows into stage_songs."""
     started = time.perf_counter()
-    staged = copy_rows(cur, q.song_stage_copy, intake.song_rows(song_files))
-    logger.info("copy stage_songs: %d rows, %.2f s", staged, time.perf_counter() - started)
+    cur.copy_expert(q.song_stage_copy, ChunkStream(intake.song_text(song_files)))
+    logger.info("copy stage_songs: %d rows, %.2f s", cur.rowcount, time.perf_counter() - started)
 
 
 def stage_plays(cur: cursor, intake: Intake, log_files: Iterable[Path]) -> int:
     """COPY the log files' song plays into stage_events; return how many."""
     started = time.perf_counter()
-    cur.copy_expert(q.event_stage_copy, ChunkStream(intake.event_csv(log_files)))
+    cur.copy_expert(q.event_stage_copy, ChunkStream(intake.event_text(log_files)))
     logger.info("copy stage_events: %d rows, %.2f s", cur.rowcount, time.perf_counter() - started)
     return cur.rowcount
 

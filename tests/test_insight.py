@@ -21,7 +21,7 @@ from sparkify.frames import (
     records_frame,
     rejects_frame,
     rows_with_values,
-    staged_csv_frame,
+    staged_frame,
     table_head,
 )
 from sparkify.intake import Intake
@@ -164,7 +164,7 @@ def test_log_records_and_rejects_frame_show_each_line_once(data: DataDir):
     assert [line for line, _ in records] == [1, 4]
     assert list(records_frame(records).index) == [1, 4]
     with Intake("test") as intake:
-        staged = staged_csv_frame(intake.event_csv([path]), q.event_stage_copy)
+        staged = staged_frame(intake.event_text([path]), q.event_stage_copy)
         rejects = rejects_frame(intake)
     assert list(staged["item_in_session"]) == [0, 3]
     assert list(rejects["line"]) == ["3"]

@@ -1,7 +1,12 @@
 """Shaping in worker processes gives exactly what shaping in one process gives."""
 
+import hashlib
+import io
+
 import pytest
 from conftest import fresh_database
+from hypothesis import given
+from hypothesis import strategies as st
 
 import create_tables
 import etl
@@ -13,6 +18,8 @@ TABLES = {
     " location, user_agent",
     "users": "*",
     "time": "*",
+    "songs": "*",
+    "artists": "*",
     "etl_files": "size, sha256, lines, rows_loaded, rejected, skipped",
     "etl_rejects": "line, reason, raw",
 }
@@ -42,12 +49,30 @@ def test_workers_and_one_process_load_the_same(
         events[4]["page"] = "Home"
         path = data.log(f"2018-11-{day:02}-events.json", *events)
         data.append(path, b"{broken\n\n" + b'{"page": "NextSong", "ts": "x"}\n')
-    monkeypatch.setattr(intake, "LINES_PER_CHUNK", 4)  # many chunks, across files
+    for n in range(7):
+        data.song(song_id=f"SO{n}", artist_id=f"AR{n % 3}", artist_name=("x", mojibake)[n % 2])
+    data.song(song_id="SO7", title="")  # rejected
+    monkeypatch.setattr(intake, "BLOCK_BYTES", 100)  # many blocks, cut inside lines
+    monkeypatch.setattr(intake, "SONG_FILES_PER_BATCH", 2)
     serial = loaded(server, data, capsys)
     monkeypatch.setattr(intake, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(intake, "PARALLEL_FROM_FILES", 0)
     parallel = loaded(server, data, capsys)
     assert parallel == serial
     assert len(serial[0]["songplays"]) == 3 * 24
-    assert len(serial[0]["etl_rejects"]) == 3 * 2
-    assert "mis-decoded text repaired: 3 (artist 3)" in serial[1]
-    assert "rejected records: 6" in serial[1]
+    assert len(serial[0]["songs"]) == 7
+    assert len(serial[0]["etl_rejects"]) == 3 * 2 + 1
+    assert "mis-decoded text repaired: 6 (artist 3, artist_name 3)" in serial[1]
+    assert "rejected records: 7" in serial[1]
+
+
+@given(content=st.binary(max_size=300), block_bytes=st.integers(1, 64))
+def test_blocks_hold_whole_lines_and_the_whole_content(content: bytes, block_bytes: int):
+    digest = hashlib.sha256()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(intake, "BLOCK_BYTES", block_bytes)
+        blocks = list(intake.line_blocks(io.BytesIO(content), digest))
+    assert b"".join(blocks) == content
+    assert all(block.endswith(b"\n") for block in blocks[:-1])
+    assert all(blocks)
+    assert digest.hexdigest() == hashlib.sha256(content).hexdigest()

@@ -112,7 +112,7 @@ def test_strict_exits_0_without_rejects(schema: str, data: DataDir):
 def test_a_file_that_vanishes_before_reading_is_rejected_whole(tmp_path: Path):
     missing = tmp_path / "gone.json"
     with Intake("run") as intake:
-        assert list(intake.event_csv([missing])) == []
+        assert list(intake.event_text([missing])) == []
         assert intake.rejected == 1
         assert intake.tallies == []
         line = intake.reject_csv().read()

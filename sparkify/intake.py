@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 BLOCK_BYTES = 4 * 2**20  # log lines shaped as one unit of work: about 8,000 at once
 SONG_FILES_PER_BATCH = 500  # song files read as one unit of work
+READ_AHEAD = 12  # log blocks shaped while PostgreSQL merges the songs (see event_text)
 IN_FLIGHT = 2 * 2  # units shaped ahead of COPY: bounds memory, keeps every worker busy
 WORKERS = 2
 # Read this much in this process first: for a small load, starting workers costs more than
@@ -61,10 +62,14 @@ class ShapedLines:
     """What shaping a block of log lines gave: COPY text, counts, rejects and repairs."""
 
     text: str = ""
+    lines: int = 0
     loaded: int = 0
     skipped: int = 0
-    rejects: list[tuple[int, str, bytes]] = field(default_factory=list)
+    rejects: list[tuple[int, str, bytes]] = field(default_factory=list)  # index in the block
     repairs: Counter[str] = field(default_factory=Counter)
+
+
+Pending = deque[tuple[FileTally, Future[ShapedLines]]]  # blocks being shaped, in file order
 
 
 class SongFile(NamedTuple):
@@ -97,23 +102,31 @@ def is_unchanged(path: str | Path, size: int, known: Known) -> bool:
     return known is not None and known[0] == size and known[1] == file_sha256(path)
 
 
-def shape_block(first_line: int, block: bytes) -> ShapedLines:
-    """Shape a block of whole log lines, numbered from first_line; runs in any process."""
+def shape_block(block: bytes) -> ShapedLines:
+    """Shape a block of whole log lines; runs in any process."""
     repairs_before = shape.repairs.copy()
     lines = block.split(b"\n")
     if block.endswith(b"\n"):
         lines.pop()  # the empty piece after the last line break is not a line
     rows = []
-    result = ShapedLines()
-    for line_no, line in enumerate(lines, start=first_line):
+    result = ShapedLines(lines=len(lines))
+    for index, line in enumerate(lines):
         try:
-            record = None if is_blank(line) else parse_record(line)
-            if record is None or not is_play(record):
+            record = parse_record(line)
+        except RecordError as exc:
+            # Blank lines are rare: look for them only where the JSON parser gave up.
+            if is_blank(line):
+                result.skipped += 1
+            else:
+                result.rejects.append((index, str(exc), line))
+            continue
+        try:
+            if not is_play(record):
                 result.skipped += 1
                 continue
             rows.append(copy_line(event_row(record)))
         except RecordError as exc:
-            result.rejects.append((line_no, str(exc), line))
+            result.rejects.append((index, str(exc), line))
             continue
         result.loaded += 1
     result.text = "".join(rows)
@@ -215,17 +228,17 @@ class Intake:
         while pending:
             yield self._take_songs(*pending.popleft())
 
-    def event_text(self, paths: Iterable[Path]) -> Iterator[str]:
-        """Staging rows (COPY text) of the song plays in the new or changed log files, in order."""
-        pending: deque[tuple[FileTally, Future[ShapedLines]]] = deque()
-        for tally, first_line, block in self._log_blocks(paths):
-            self._bytes_read += len(block)
-            big = self._bytes_read > PARALLEL_FROM_BYTES
-            pending.append((tally, self._run(shape_block, first_line, block, big=big)))
-            if len(pending) > IN_FLIGHT:
-                yield self._take_lines(*pending.popleft())
-        while pending:
-            yield self._take_lines(*pending.popleft())
+    def event_text(self, paths: Iterable[Path], ahead: int = 0) -> Iterator[str]:
+        """Staging rows (COPY text) of the song plays in the new or changed log files, in order.
+
+        The first `ahead` blocks are handed to the workers at once, before any text is asked
+        for: they are shaped while the caller still has the database busy with other work.
+        """
+        blocks = self._log_blocks(paths)
+        pending = deque(
+            self._shape(tally, block) for tally, block in itertools.islice(blocks, ahead)
+        )
+        return self._event_chunks(blocks, pending)
 
     def repaired(self) -> dict[str, int]:
         """How many values of each field this intake repaired (mis-decoded UTF-8)."""
@@ -258,6 +271,22 @@ class Intake:
         done.set_result(work(*args))
         return done
 
+    def _event_chunks(
+        self, blocks: Iterator[tuple[FileTally, bytes]], pending: Pending
+    ) -> Iterator[str]:
+        """The COPY text of each block, in order, with IN_FLIGHT blocks shaped ahead."""
+        for tally, block in blocks:
+            pending.append(self._shape(tally, block))
+            if len(pending) > IN_FLIGHT:
+                yield self._take_lines(*pending.popleft())
+        while pending:
+            yield self._take_lines(*pending.popleft())
+
+    def _shape(self, tally: FileTally, block: bytes) -> tuple[FileTally, "Future[ShapedLines]"]:
+        """Shape a block of a file's lines, in a worker once the input proves big."""
+        self._bytes_read += len(block)
+        return tally, self._run(shape_block, block, big=self._bytes_read > PARALLEL_FROM_BYTES)
+
     def _take_songs(self, paths: list[Path], shaped: "Future[ShapedSongs]") -> str:
         """Count a batch of song files into tallies and rejects; return its COPY text."""
         result = shaped.result()
@@ -280,13 +309,14 @@ class Intake:
     def _take_lines(self, tally: FileTally, shaped: "Future[ShapedLines]") -> str:
         """Count a shaped block into its file's tally and the rejects; return its COPY text."""
         result = shaped.result()
+        for index, reason, raw in result.rejects:
+            tally.rejected += 1
+            self.rejected += 1
+            self._write_reject(tally.path, tally.lines + 1 + index, reason, raw)
+        tally.lines += result.lines  # blocks come back in file order
         tally.loaded += result.loaded
         tally.skipped += result.skipped
         self._repairs.update(result.repairs)
-        for line_no, reason, raw in result.rejects:
-            tally.rejected += 1
-            self.rejected += 1
-            self._write_reject(tally.path, line_no, reason, raw)
         return result.text
 
     def _open(self, path: Path) -> FileTally | None:
@@ -308,8 +338,8 @@ class Intake:
             self.empty.append(tally.path)
         self.tallies.append(tally)
 
-    def _log_blocks(self, paths: Iterable[Path]) -> Iterator[tuple[FileTally, int, bytes]]:
-        """Blocks of whole lines of each file to read, with the number of their first line."""
+    def _log_blocks(self, paths: Iterable[Path]) -> Iterator[tuple[FileTally, bytes]]:
+        """Blocks of whole lines of each file to read, with the file's tally."""
         for path in paths:
             tally = self._open(path)
             if tally is None:
@@ -318,9 +348,7 @@ class Intake:
             try:
                 with path.open("rb") as content:
                     for block in line_blocks(content, digest):
-                        yield tally, tally.lines + 1, block
-                        # A file's last line may lack its line break; it is a line all the same.
-                        tally.lines += block.count(b"\n") + (not block.endswith(b"\n"))
+                        yield tally, block
             except OSError as exc:
                 self._reject_file(path, unreadable(exc))
                 continue

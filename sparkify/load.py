@@ -15,7 +15,7 @@ from psycopg2.extensions import connection, cursor
 import sql_queries as q
 from sparkify.copytext import copy_text
 from sparkify.errors import DatabaseError, SchemaError
-from sparkify.intake import Intake
+from sparkify.intake import READ_AHEAD, Intake
 from sparkify.shape import Row
 
 logger = logging.getLogger(__name__)
@@ -105,10 +105,10 @@ def stage_songs(cur: cursor, intake: Intake, song_files: Iterable[Path]) -> None
     logger.info("copy stage_songs: %d rows, %.2f s", cur.rowcount, time.perf_counter() - started)
 
 
-def stage_plays(cur: cursor, intake: Intake, log_files: Iterable[Path]) -> int:
-    """COPY the log files' song plays into stage_events; return how many."""
+def stage_plays(cur: cursor, plays: Iterable[str]) -> int:
+    """COPY the song plays (COPY text) into stage_events; return how many."""
     started = time.perf_counter()
-    cur.copy_expert(q.event_stage_copy, ChunkStream(intake.event_text(log_files)))
+    cur.copy_expert(q.event_stage_copy, ChunkStream(plays))
     logger.info("copy stage_events: %d rows, %.2f s", cur.rowcount, time.perf_counter() - started)
     return cur.rowcount
 
@@ -151,9 +151,13 @@ def merge_in_bulk(cur: cursor) -> bool:
 
 def record_files(cur: cursor, intake: Intake) -> None:
     """Write the run's rejects to etl_rejects and its files to the manifest."""
+    started = time.perf_counter()
     cur.copy_expert(q.reject_copy, intake.reject_csv())
     copy_rows(cur, q.file_stage_copy, intake.manifest_rows())
     cur.execute(q.file_table_upsert, {"run_id": intake.run_id})
+    logger.info(
+        "record rejects and manifest: %d files, %.2f s", cur.rowcount, time.perf_counter() - started
+    )
 
 
 def load(
@@ -167,15 +171,21 @@ def load(
             intake.manifest = read_manifest(cur)
             run_all(cur, q.stage_table_queries)
             stage_songs(cur, intake, song_files)
+            # The workers start on the log files while the database merges the songs.
+            play_text = intake.event_text(log_files, ahead=READ_AHEAD)
             run_all(cur, q.song_merge_queries)
-            plays = stage_plays(cur, intake, log_files)
-            cur.execute(q.event_stage_analyze)
+            plays = stage_plays(cur, play_text)
+            run_all(cur, [q.event_stage_analyze])
             merge_plays(cur, plays)
             record_files(cur, intake)
+            started = time.perf_counter()
+        logger.info("commit: %.2f s", time.perf_counter() - started)
     except psycopg2.Error as exc:
         reason = " ".join(str(exc).split())
         raise DatabaseError(f"the load was rolled back: {reason}") from exc
+    started = time.perf_counter()
     summary = summarize(conn)
+    logger.info("count the rows of the star tables: %.2f s", time.perf_counter() - started)
     summary.files_read = len(intake.tallies)
     summary.files_unchanged = intake.unchanged
     summary.files_empty = len(intake.empty)

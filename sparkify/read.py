@@ -15,12 +15,14 @@ def json_files(root: Path) -> list[Path]:
     if not root.is_dir():
         raise DataError(f"{root} is not a directory: point --data at a folder holding it")
     # os.walk reads each folder once; rglob plus a stat per file is slow on 100k song files.
-    return sorted(
-        Path(folder, name)
+    # Sorting the paths as text is several times faster than sorting Path objects.
+    paths = sorted(
+        os.path.join(folder, name)
         for folder, _, names in os.walk(root.resolve())
         for name in names
         if name.endswith(".json")
     )
+    return [Path(path) for path in paths]
 
 
 def parse_record(text: bytes) -> Record:

@@ -93,8 +93,9 @@ def staged_frame(chunks: Iterable[str], copy_sql: str) -> pd.DataFrame:
         keep_default_na=False,
         na_values=[""],  # COPY ... with (null ''): an empty field is null
     )
-    for column in frame.select_dtypes(include="object"):
-        frame[column] = frame[column].map(unescape, na_action="ignore")
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].map(unescape, na_action="ignore")
     return frame
 
 

@@ -75,7 +75,7 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-def progress(files: list[Path], label: str) -> Iterable[Path]:
+def progress(files: list[str], label: str) -> Iterable[str]:
     """Files, with a progress bar on stderr."""
     # disable=None: no bar when stderr is not a terminal (cron, CI logs).
     return tqdm(files, desc=label, unit="file", disable=None)

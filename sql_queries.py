@@ -302,7 +302,11 @@ copy stage_events (
 """
 
 # Temporary tables have no statistics until analyzed; the merges' plans need them, for the
-# columns they join and group on (all columns would take twice as long).
+# columns they join and group on. Row counts and rough distinct counts are enough, not fine
+# histograms: a tenth of the default sample makes the analyze ten times faster. (Set after the
+# songs are analyzed: their statistics stay, for the analysts' queries.)
+event_stage_statistics_set = "set local default_statistics_target = 10"
+
 event_stage_analyze = """
 analyze stage_events (ts, start_time, user_id, session_id, item_in_session, song, artist, length)
 """
@@ -662,6 +666,7 @@ drop_table_queries = [
 load_settings_queries = [load_work_mem_set, load_connection_check_set]
 stage_table_queries = [song_stage_create, event_stage_create, file_stage_create]
 song_merge_queries = [artist_table_insert, song_table_insert, song_tables_analyze]
+event_stage_analyze_queries = [event_stage_statistics_set, event_stage_analyze]
 event_merge_queries = [time_table_insert, user_table_insert, songplay_table_insert]
 # A bulk load into a single server: foreign keys and keys off, plain inserts, keys rebuilt.
 bulk_merge_queries = [

@@ -177,7 +177,7 @@ def load(
             play_text = intake.event_text(log_files, ahead=READ_AHEAD)
             run_all(cur, q.song_merge_queries)
             plays = stage_plays(cur, play_text)
-            run_all(cur, [q.event_stage_analyze])
+            run_all(cur, q.event_stage_analyze_queries)
             merge_plays(cur, plays)
             record_files(cur, intake)
             started = time.perf_counter()

@@ -146,14 +146,14 @@ def shape_block(path: str, offset: int, length: int) -> ShapedLines:
 def read_song_file(path: str, known: Known) -> tuple[SongFile, Row | None]:
     """Read one song file (one record) into its staging row, or say why there is none."""
     try:
-        size = os.stat(path).st_size
-        if is_unchanged(path, size, known):
-            return SongFile("unchanged"), None
         with open(path, "rb") as file:
             content = file.read()
     except OSError as exc:
         return SongFile("unreadable", reason=unreadable(exc)), None
-    sha256 = hashlib.sha256(content).hexdigest()
+    # A song file is small: reading and hashing it costs less than a stat call more.
+    size, sha256 = len(content), hashlib.sha256(content).hexdigest()
+    if known == (size, sha256):
+        return SongFile("unchanged"), None
     if is_blank(content):
         return SongFile("skipped", size, sha256), None
     try:

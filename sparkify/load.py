@@ -132,7 +132,7 @@ def uses_citus(cur: cursor) -> bool:
 
 
 def merge_in_bulk(cur: cursor) -> bool:
-    """Merge with the keys of time and songplays dropped and rebuilt; False if none of it ran.
+    """Merge with the keys of time and songplays dropped and rebuilt; False if it was undone.
 
     Rebuilding songplays' unique key fails when the load stages a play twice: the merge is
     then undone, for merge_plays to redo with on conflict, which keeps one of the two.

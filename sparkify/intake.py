@@ -248,9 +248,7 @@ class Intake:
         for: they are shaped while the caller still has the database busy with other work.
         """
         blocks = self._log_blocks(paths)
-        pending = deque(
-            self._shape(tally, span) for tally, span in itertools.islice(blocks, ahead)
-        )
+        pending = deque(self._shape(tally, span) for tally, span in itertools.islice(blocks, ahead))
         return self._event_chunks(blocks, pending)
 
     def repaired(self) -> dict[str, int]:

@@ -388,7 +388,8 @@ on conflict (song_id) do update set
     duration = excluded.duration
 """
 
-time_table_insert = """
+# The time rows of the staged plays, one per start time; both time merges below use it.
+time_rows_insert = """
 insert into time (
     start_time,
     hour,
@@ -406,36 +407,25 @@ select
     date_part('month', t.start_time),
     date_part('year', t.start_time),
     date_part('isodow', t.start_time) - 1  -- 0 = Monday ... 6 = Sunday
-from (
+"""
+
+time_table_insert = (
+    time_rows_insert
+    + """from (
     select distinct e.start_time
     from stage_events as e
     order by e.start_time  -- ascending keys: the index appends instead of splitting pages
 ) as t
 on conflict (start_time) do nothing
 """
+)
 
 # A bulk load's time rows: the same rows, for a table without its key (bulk_merge_queries).
 # With no arbiter index there is no on conflict: the anti-join leaves out the times already
 # there, which costs far less than a speculative insertion per row.
-time_table_bulk_insert = """
-insert into time (
-    start_time,
-    hour,
-    day,
-    week,
-    month,
-    year,
-    weekday
-)
-select
-    t.start_time,
-    date_part('hour', t.start_time),
-    date_part('day', t.start_time),
-    date_part('week', t.start_time),
-    date_part('month', t.start_time),
-    date_part('year', t.start_time),
-    date_part('isodow', t.start_time) - 1
-from (
+time_table_bulk_insert = (
+    time_rows_insert
+    + """from (
     select distinct e.start_time
     from stage_events as e
 ) as t
@@ -445,6 +435,7 @@ where not exists (
     where x.start_time = t.start_time
 )
 """
+)
 
 # Latest play wins: within this load by ts (then item_in_session), and across loads through
 # last_played_at, so that a file of older events loaded later never overwrites a newer level.
@@ -486,10 +477,9 @@ where users.last_played_at <= excluded.last_played_at
 """
 
 # A play matches the song whose title, artist name and duration equal the event's song, artist
-# and length exactly; of several such songs, the one with the lowest song_id. On conflict, a
-# play staged twice is inserted once. Rows come in natural-key order: the unique index appends
-# instead of splitting pages. Big loads hash-join the songs; small ones use the index.
-songplay_table_insert = """
+# and length exactly; of several such songs, the one with the lowest song_id. Big loads
+# hash-join the songs; small ones use the index. Both songplays merges below use it.
+songplay_rows_insert = """
 insert into songplays (
     start_time,
     user_id,
@@ -527,52 +517,23 @@ left join (
     on m.title = e.song
     and m.duration = e.length
     and m.artist_name = e.artist
-order by e.user_id, e.session_id, e.item_in_session
+"""
+
+# On conflict, a play staged twice is inserted once. Rows come in natural-key order: the unique
+# index appends instead of splitting pages.
+songplay_table_insert = (
+    songplay_rows_insert
+    + """order by e.user_id, e.session_id, e.item_in_session
 on conflict (user_id, session_id, item_in_session) do nothing
 """
+)
 
 # A bulk load's plays: the same rows, for a table without its keys (bulk_merge_queries), in
 # staging order. The anti-join leaves out plays already there; a play staged twice makes
 # building the unique key back fail, and the load then merges with songplay_table_insert.
-songplay_table_bulk_insert = """
-insert into songplays (
-    start_time,
-    user_id,
-    level,
-    song_id,
-    artist_id,
-    session_id,
-    item_in_session,
-    location,
-    user_agent
-)
-select
-    e.start_time,
-    e.user_id,
-    e.level,
-    m.song_id,
-    m.artist_id,
-    e.session_id,
-    e.item_in_session,
-    e.location,
-    e.user_agent
-from stage_events as e
-left join (
-    select distinct on (s.title, s.duration, a.name)
-        s.song_id,
-        s.artist_id,
-        s.title,
-        s.duration,
-        a.name as artist_name
-    from songs as s
-    inner join artists as a
-        on a.artist_id = s.artist_id
-    order by s.title, s.duration, a.name, s.song_id
-) as m
-    on m.title = e.song
-    and m.duration = e.length
-    and m.artist_name = e.artist
-where not exists (
+songplay_table_bulk_insert = (
+    songplay_rows_insert
+    + """where not exists (
     select
     from songplays as p
     where p.user_id = e.user_id
@@ -580,6 +541,7 @@ where not exists (
         and p.item_in_session = e.item_in_session
 )
 """
+)
 
 file_table_upsert = """
 insert into etl_files (

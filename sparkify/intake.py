@@ -180,7 +180,7 @@ def unreadable(exc: OSError) -> str:
     return f"cannot read the file: {exc.strerror or exc}"
 
 
-def line_spans(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[tuple[int, int]]:
+def line_spans(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[Span]:
     """(offset, length) of blocks of whole lines of the content, hashing it all on the way.
 
     Each block but the last ends with a line break (a file's last line may lack one).

@@ -97,18 +97,11 @@ def run_all(cur: cursor, statements: Iterable[str]) -> None:
         logger.info("%s: %d rows, %.2f s", name, cur.rowcount, time.perf_counter() - started)
 
 
-def stage_songs(cur: cursor, intake: Intake, song_files: Iterable[FilePath]) -> None:
-    """COPY the song files' rows into stage_songs."""
+def stage(cur: cursor, table: str, copy_sql: str, chunks: Iterable[str]) -> int:
+    """COPY chunks of COPY text into a staging table in one statement; return the rows."""
     started = time.perf_counter()
-    cur.copy_expert(q.song_stage_copy, ChunkStream(intake.song_text(song_files)))
-    logger.info("copy stage_songs: %d rows, %.2f s", cur.rowcount, time.perf_counter() - started)
-
-
-def stage_plays(cur: cursor, plays: Iterable[str]) -> int:
-    """COPY the song plays (COPY text) into stage_events; return how many."""
-    started = time.perf_counter()
-    cur.copy_expert(q.event_stage_copy, ChunkStream(plays))
-    logger.info("copy stage_events: %d rows, %.2f s", cur.rowcount, time.perf_counter() - started)
+    cur.copy_expert(copy_sql, ChunkStream(chunks))
+    logger.info("copy %s: %d rows, %.2f s", table, cur.rowcount, time.perf_counter() - started)
     return cur.rowcount
 
 
@@ -172,11 +165,11 @@ def load(
             run_all(cur, q.load_settings_queries)
             intake.manifest = read_manifest(cur)
             run_all(cur, q.stage_table_queries)
-            stage_songs(cur, intake, song_files)
+            stage(cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files))
             # The workers start on the log files while the database merges the songs.
             play_text = intake.event_text(log_files, ahead=READ_AHEAD)
             run_all(cur, q.song_merge_queries)
-            plays = stage_plays(cur, play_text)
+            plays = stage(cur, "stage_events", q.event_stage_copy, play_text)
             run_all(cur, q.event_stage_analyze_queries)
             merge_plays(cur, plays)
             record_files(cur, intake)

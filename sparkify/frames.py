@@ -17,6 +17,7 @@ from sparkify.errors import RecordError
 from sparkify.intake import Intake
 from sparkify.load import Summary
 from sparkify.read import Record, is_blank, parse_record
+from sparkify.staging import StagingTable
 
 Query = str | sql.Composable
 Params = Sequence[object] | Mapping[str, object] | None
@@ -79,16 +80,16 @@ def copy_columns(copy_sql: str) -> list[str]:
     return [name.strip() for name in columns.group(1).split(",")]
 
 
-def staged_frame(chunks: Iterable[str], copy_sql: str) -> pd.DataFrame:
-    """Staged rows as the intake streams them to COPY, under the COPY statement's column names."""
+def staged_frame(chunks: Iterable[str], table: StagingTable) -> pd.DataFrame:
+    """Staged rows as the intake streams them to COPY, under the staging table's column names."""
     text = "".join(chunks)
     if not text:
-        return pd.DataFrame(columns=copy_columns(copy_sql))
+        return pd.DataFrame(columns=list(table.copied))
     frame = pd.read_csv(
         io.StringIO(text),
         sep="\t",
         header=None,
-        names=copy_columns(copy_sql),
+        names=list(table.copied),
         quoting=csv.QUOTE_NONE,
         keep_default_na=False,
         na_values=[""],  # COPY ... with (null ''): an empty field is null

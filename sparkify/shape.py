@@ -1,16 +1,18 @@
-"""Shapers: records in, staging rows out, in the column order of the COPY statements.
+"""Shapers: records in, staging rows out, in the column order of the staging tables.
 
 A record that cannot be loaded raises RecordError with a sentence a person can act on.
 """
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 
 import ftfy
 
 from sparkify.errors import RecordError
 from sparkify.read import Record
+from sparkify.staging import STAGE_EVENTS, STAGE_SONGS, StagingTable
 
 Row = tuple[object, ...]
 
@@ -83,32 +85,88 @@ def integer(record: Record, field: str, limit: int = INT4_MAX) -> int:
     return value
 
 
-def level(record: Record) -> str:
+def level(record: Record, field: str) -> str:
     """The subscription level, free or paid."""
-    value = required_text(record, "level")
+    value = required_text(record, field)
     if value not in LEVELS:
         raise RecordError(f"level is neither free nor paid: {value!r}")
     return value
 
 
+def year(record: Record, field: str) -> int | None:
+    """A song's year; 0 means unknown (null)."""
+    return integer(record, field) if record.get(field) else None
+
+
+def duration(record: Record, field: str) -> float:
+    """A song's duration in seconds, required."""
+    value = number(record, field)
+    if value is None:
+        raise RecordError(f"{field} is missing")
+    return value
+
+
+def timestamp_ms(record: Record, field: str) -> int:
+    """A time in milliseconds since the epoch."""
+    return integer(record, field, limit=TS_MAX)
+
+
+# A staged column's value: a shaper and the record's field it reads. Called as a pair, not
+# through a partial or a lambda: one call per field keeps shaping as fast as a literal tuple.
+Shaper = tuple[Callable[[Record, str], object], str]
+
+
+def in_column_order(
+    table: StagingTable, shapers: dict[str, Shaper], given: int = 0
+) -> list[Shaper]:
+    """The shapers in the order of the table's COPY columns after the first `given` ones."""
+    names = table.copied[given:]
+    if sorted(names) != sorted(shapers):
+        raise ValueError(f"{table.name}: shapers for {sorted(shapers)}, columns {sorted(names)}")
+    return [shapers[name] for name in names]
+
+
+# Each staging table's row (sparkify/staging.py), shaped column by column by name: the order
+# comes from the table's declaration alone.
+SONG_SHAPERS = in_column_order(
+    STAGE_SONGS,
+    {
+        "song_id": (required_text, "song_id"),
+        "title": (required_text, "title"),
+        "artist_id": (required_text, "artist_id"),
+        "year": (year, "year"),
+        "duration": (duration, "duration"),
+        "artist_name": (required_text, "artist_name"),
+        "artist_location": (text, "artist_location"),
+        "artist_latitude": (number, "artist_latitude"),
+        "artist_longitude": (number, "artist_longitude"),
+    },
+    given=1,  # the file, which the intake knows
+)
+
+EVENT_SHAPERS = in_column_order(
+    STAGE_EVENTS,
+    {
+        "ts": (timestamp_ms, "ts"),
+        "user_id": (integer, "userId"),
+        "first_name": (text, "firstName"),
+        "last_name": (text, "lastName"),
+        "gender": (text, "gender"),
+        "level": (level, "level"),
+        "song": (text, "song"),
+        "artist": (text, "artist"),
+        "length": (number, "length"),
+        "session_id": (integer, "sessionId"),
+        "item_in_session": (integer, "itemInSession"),
+        "location": (text, "location"),
+        "user_agent": (text, "userAgent"),
+    },
+)
+
+
 def song_row(file: str, record: Record) -> Row:
     """The staging row of one song record; year 0 and empty strings mean unknown."""
-    duration = number(record, "duration")
-    if duration is None:
-        raise RecordError("duration is missing")
-    year = integer(record, "year") if record.get("year") else None
-    return (
-        file,
-        required_text(record, "song_id"),
-        required_text(record, "title"),
-        required_text(record, "artist_id"),
-        year,
-        duration,
-        required_text(record, "artist_name"),
-        text(record, "artist_location"),
-        number(record, "artist_latitude"),
-        number(record, "artist_longitude"),
-    )
+    return (file, *[shape(record, field) for shape, field in SONG_SHAPERS])
 
 
 def is_play(record: Record) -> bool:
@@ -118,18 +176,4 @@ def is_play(record: Record) -> bool:
 
 def event_row(record: Record) -> Row:
     """The staging row of one NextSong event."""
-    return (
-        integer(record, "ts", limit=TS_MAX),
-        integer(record, "userId"),
-        text(record, "firstName"),
-        text(record, "lastName"),
-        text(record, "gender"),
-        level(record),
-        text(record, "song"),
-        text(record, "artist"),
-        number(record, "length"),
-        integer(record, "sessionId"),
-        integer(record, "itemInSession"),
-        text(record, "location"),
-        text(record, "userAgent"),
-    )
+    return tuple([shape(record, field) for shape, field in EVENT_SHAPERS])

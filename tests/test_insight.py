@@ -25,7 +25,8 @@ from sparkify.frames import (
     table_head,
 )
 from sparkify.intake import Intake
-from sparkify.shape import event_row, song_row
+from sparkify.shape import event_row, in_column_order, song_row, text
+from sparkify.staging import STAGE_EVENTS, STAGE_SONGS
 from tools import readme_plot
 
 THURSDAY = 1541105830796  # 2018-11-01 20:57:10.796 UTC
@@ -112,12 +113,14 @@ def test_plays_by_level_counts_users_by_current_level(conn: connection):
     assert rows(conn, q.plays_by_level) == [("free", 5, 7), ("paid", 2, 2)]
 
 
-def test_top_songs_and_artists_count_matched_plays_only(conn: connection):
+def test_top_songs_and_artists_count_every_play_and_how_many_matched(conn: connection):
+    # title, artist, plays, matched plays, listeners
     assert rows(conn, q.top_songs, {"limit": 10}) == [
-        ("Hoppípolla", "Sigur Rós", 2, 1),
-        ("Grasi", "Múm", 1, 1),
+        ("Unknown", "Sigur Rós", 6, 0, 6),
+        ("Hoppípolla", "Sigur Rós", 2, 2, 1),
+        ("Grasi", "Múm", 1, 1, 1),
     ]
-    assert rows(conn, q.top_artists, {"limit": 1}) == [("Sigur Rós", 2, 1)]
+    assert rows(conn, q.top_artists, {"limit": 1}) == [("Sigur Rós", 8, 2, 7)]
 
 
 def test_most_active_users_and_top_locations(conn: connection):
@@ -144,16 +147,45 @@ def test_platform_mix_reads_the_user_agent_in_order(conn: connection):
 def test_table_head_and_rows_with_values(conn: connection):
     assert list(table_head(conn, "users", 2)["user_id"]) == [7, 8]
     songs = rows_with_values(conn, "songs", "song_id", ["SO2", "SO9"])
-    assert list(songs.columns) == ["song_id", "title", "artist_id", "year", "duration"]
+    assert list(songs.columns) == [
+        "song_id",
+        "title",
+        "artist_id",
+        "year",
+        "duration",
+        "source_file",
+    ]
     assert list(songs["title"]) == ["Grasi"]
 
 
-def test_copy_columns_name_every_field_of_a_staged_row():
-    assert len(copy_columns(q.song_stage_copy)) == len(song_row("f", SONG))
-    assert len(copy_columns(q.event_stage_copy)) == len(event_row(EVENT))
-    assert copy_columns(q.song_stage_copy)[:3] == ["file", "song_id", "title"]
+def test_copy_columns_name_every_field_of_a_rejected_record():
+    assert copy_columns(q.reject_copy) == ["run_id", "file", "line", "reason", "raw"]
     with pytest.raises(ValueError, match="not a COPY"):
         copy_columns(q.plays_by_hour)
+
+
+def test_staged_rows_follow_the_declared_columns_by_name():
+    song = dict(zip(STAGE_SONGS.copied, song_row("f.json", SONG), strict=True))
+    assert (song["file"], song["title"], song["artist_name"]) == (
+        "f.json",
+        "Hoppípolla",
+        "Sigur Rós",
+    )
+    assert (song["duration"], song["artist_location"]) == (268.27, "Reykjavík, Iceland")
+    event = dict(zip(STAGE_EVENTS.copied, event_row(EVENT), strict=True))
+    assert (event["first_name"], event["last_name"], event["song"]) == (
+        "Ada",
+        "Lovelace",
+        "Hoppípolla",
+    )
+    assert (event["user_id"], event["session_id"], event["length"]) == (7, 1, 268.27)
+    assert "start_time" not in STAGE_EVENTS.copied  # computed by the server
+    assert STAGE_EVENTS.copy().startswith("copy stage_events (\n    ts,\n    user_id,")
+
+
+def test_a_staging_table_without_a_shaper_for_each_column_is_refused():
+    with pytest.raises(ValueError, match=r"stage_songs: shapers for \['title'\]"):
+        in_column_order(STAGE_SONGS, {"title": (text, "title")}, given=1)
 
 
 def test_log_records_and_rejects_frame_show_each_line_once(data: DataDir):
@@ -164,7 +196,7 @@ def test_log_records_and_rejects_frame_show_each_line_once(data: DataDir):
     assert [line for line, _ in records] == [1, 4]
     assert list(records_frame(records).index) == [1, 4]
     with Intake("test") as intake:
-        staged = staged_frame(intake.event_text([path]), q.event_stage_copy)
+        staged = staged_frame(intake.event_text([path]), STAGE_EVENTS)
         rejects = rejects_frame(intake)
     assert list(staged["item_in_session"]) == [0, 3]
     assert list(rejects["line"]) == ["3"]

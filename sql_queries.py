@@ -6,6 +6,8 @@ Times: the logs give `ts` in milliseconds since the Unix epoch, UTC. The tables 
 
 from psycopg2 import sql
 
+from sparkify.staging import STAGE_EVENTS, STAGE_FILES, STAGE_SONGS
+
 # DATABASE
 
 database_exists = """
@@ -15,6 +17,10 @@ where datname = %s
 """
 
 database_create = sql.SQL("create database {}")
+
+# The walkthrough's scratch schema (etl.ipynb): dropped with all it holds.
+schema_create = sql.SQL("create schema {}")
+schema_drop = sql.SQL("drop schema if exists {} cascade")
 
 schema_loaded = """
 select to_regclass('songplays') is not null
@@ -39,7 +45,8 @@ create table artists (
     name      text not null,
     location  text,              -- null: unknown (empty in the source)
     latitude  double precision,
-    longitude double precision
+    longitude double precision,
+    source_file text not null  -- the song file it is from: where files disagree, the last wins
 )
 """
 
@@ -49,7 +56,8 @@ create table songs (
     title     text not null,
     artist_id text not null references artists (artist_id),
     year      integer,           -- null: unknown (0 in the source)
-    duration  numeric not null   -- seconds, exactly as in the JSON: plays match on it
+    duration  numeric not null,  -- seconds, exactly as in the JSON: plays match on it
+    source_file text not null    -- the song file it is from: where files disagree, the last wins
 )
 """
 
@@ -107,9 +115,20 @@ create table songplays (
     session_id      integer not null,
     item_in_session integer not null,
     location        text,
-    user_agent      text
+    user_agent      text,
+    song_title      text,              -- the song as played: the event's song, artist, length
+    artist_name     text,
+    song_length     numeric            -- seconds, exact, like songs.duration
 )
 """
+
+# Late songs: when a load adds or changes songs, the plays of their (title, length) are matched
+# again (song_match_queries). The index keeps that in proportion to the songs, not the plays.
+songplay_played_song_index_create = """
+create index songplays_played_song_idx on songplays (song_title, song_length)
+"""
+
+songplay_played_song_index_drop = "drop index songplays_played_song_idx"
 
 songplay_keys_create = """
 alter table songplays
@@ -232,74 +251,10 @@ copy etl_rejects (
 
 # STAGING (temporary: one load's parsed rows, gone at commit)
 
-song_stage_create = """
-create temporary table stage_songs (
-    file             text not null,
-    song_id          text,
-    title            text,
-    artist_id        text,
-    year             integer,
-    duration         numeric,
-    artist_name      text,
-    artist_location  text,
-    artist_latitude  double precision,
-    artist_longitude double precision
-) on commit drop
-"""
-
-song_stage_copy = """
-copy stage_songs (
-    file,
-    song_id,
-    title,
-    artist_id,
-    year,
-    duration,
-    artist_name,
-    artist_location,
-    artist_latitude,
-    artist_longitude
-) from stdin with (null '')  -- text format: see sparkify/copytext.py
-"""
-
-event_stage_create = """
-create temporary table stage_events (
-    ts              bigint not null,   -- ms since the epoch, UTC
-    user_id         integer not null,
-    first_name      text,
-    last_name       text,
-    gender          text,
-    level           text not null,
-    song            text,
-    artist          text,
-    length          numeric,
-    session_id      integer not null,
-    item_in_session integer not null,
-    location        text,
-    user_agent      text,
-    start_time      timestamp generated always as (
-        timestamp 'epoch' + ts * interval '1 millisecond'
-    ) stored
-) on commit drop
-"""
-
-event_stage_copy = """
-copy stage_events (
-    ts,
-    user_id,
-    first_name,
-    last_name,
-    gender,
-    level,
-    song,
-    artist,
-    length,
-    session_id,
-    item_in_session,
-    location,
-    user_agent
-) from stdin with (null '')  -- text format: see sparkify/copytext.py
-"""
+song_stage_create = STAGE_SONGS.create()
+song_stage_copy = STAGE_SONGS.copy()
+event_stage_create = STAGE_EVENTS.create()
+event_stage_copy = STAGE_EVENTS.copy()
 
 # Temporary tables have no statistics until analyzed; the merges' plans need them, for the
 # columns they join and group on. Row counts and rough distinct counts are enough, not fine
@@ -312,57 +267,43 @@ analyze stage_events (ts, start_time, user_id, session_id, item_in_session, song
 """
 
 # Fresh statistics of the songs just merged let the song match hash-join a big load (25 % faster
-# at 1M plays than the merge join that stale estimates choose) and index-probe a small one.
-song_tables_analyze = "analyze songs, artists"
+# at 1M plays than the merge join that stale estimates choose) and index-probe a small one; those
+# of the song keys let the late match probe the played-song index for a few songs.
+song_tables_analyze = "analyze songs, artists, stage_song_keys"
 
-file_stage_create = """
-create temporary table stage_files (
-    path        text not null,
-    size        bigint not null,
-    sha256      text not null,
-    lines       integer not null,
-    rows_loaded integer not null,
-    rejected    integer not null,
-    skipped     integer not null
-) on commit drop
-"""
-
-file_stage_copy = """
-copy stage_files (
-    path,
-    size,
-    sha256,
-    lines,
-    rows_loaded,
-    rejected,
-    skipped
-) from stdin with (null '')  -- text format: see sparkify/copytext.py
-"""
+file_stage_create = STAGE_FILES.create()
+file_stage_copy = STAGE_FILES.copy()
 
 # MERGES (one set-based statement per table, from staging)
 
-# Several songs may name the same artist: the file that sorts last speaks for it.
+# Where song files disagree on an artist or a song, the file whose path sorts last speaks for
+# it, within a load (distinct on ... file desc) and across loads (source_file): the tables end
+# the same whatever order the files arrive in. A file read again (changed) replaces its rows.
 artist_table_insert = """
 insert into artists (
     artist_id,
     name,
     location,
     latitude,
-    longitude
+    longitude,
+    source_file
 )
 select distinct on (s.artist_id)
     s.artist_id,
     s.artist_name,
     s.artist_location,
     s.artist_latitude,
-    s.artist_longitude
+    s.artist_longitude,
+    s.file
 from stage_songs as s
 order by s.artist_id, s.file desc
 on conflict (artist_id) do update set
     name = excluded.name,
     location = excluded.location,
     latitude = excluded.latitude,
-    longitude = excluded.longitude
+    longitude = excluded.longitude,
+    source_file = excluded.source_file
+where artists.source_file <= excluded.source_file
 """
 
 song_table_insert = """
@@ -371,22 +312,112 @@ insert into songs (
     title,
     artist_id,
     year,
-    duration
+    duration,
+    source_file
 )
 select distinct on (s.song_id)
     s.song_id,
     s.title,
     s.artist_id,
     s.year,
-    s.duration
+    s.duration,
+    s.file
 from stage_songs as s
 order by s.song_id, s.file desc
 on conflict (song_id) do update set
     title = excluded.title,
     artist_id = excluded.artist_id,
     year = excluded.year,
-    duration = excluded.duration
+    duration = excluded.duration,
+    source_file = excluded.source_file
+where songs.source_file <= excluded.source_file
 """
+
+# LATE SONGS: the plays a load's songs and artists can match or unmatch are those whose played
+# (title, length) is a key of a staged song, or was the key of a song that the load changes,
+# directly or through its artist. Their keys are kept before the merge changes them.
+song_key_stage_create = """
+create temporary table stage_song_keys (
+    title    text not null,
+    duration numeric not null
+) on commit drop
+"""
+
+song_key_old_insert = """
+insert into stage_song_keys (
+    title,
+    duration
+)
+select
+    s.title,
+    s.duration
+from songs as s
+where s.song_id in (select st.song_id from stage_songs as st)
+    or s.artist_id in (select st.artist_id from stage_songs as st)
+"""
+
+song_key_new_insert = """
+insert into stage_song_keys (
+    title,
+    duration
+)
+select
+    s.title,
+    s.duration
+from stage_songs as s
+"""
+
+# The song each (title, duration, artist name) matches: of several, the lowest song_id.
+song_match = """
+    select distinct on (s.title, s.duration, a.name)
+        s.song_id,
+        s.artist_id,
+        s.title,
+        s.duration,
+        a.name as artist_name
+    from songs as s
+    inner join artists as a
+        on a.artist_id = s.artist_id
+    order by s.title, s.duration, a.name, s.song_id
+"""
+
+# Every play of those keys gets the song it matches now, or none; only changed rows are written.
+songplay_song_rematch = (
+    """
+update songplays as sp
+set
+    song_id = r.song_id,
+    artist_id = r.artist_id
+from (
+    select
+        p.songplay_id,
+        p.user_id,
+        m.song_id,
+        m.artist_id
+    from songplays as p
+    inner join (
+        select distinct
+            k.title,
+            k.duration
+        from stage_song_keys as k
+    ) as k
+        on k.title = p.song_title
+        and k.duration = p.song_length
+    left join ("""
+    + song_match
+    + """) as m
+        on m.title = p.song_title
+        and m.duration = p.song_length
+        and m.artist_name = p.artist_name
+) as r
+where sp.songplay_id = r.songplay_id
+    and sp.user_id = r.user_id
+    and (
+        sp.song_id is distinct from r.song_id
+        or sp.artist_id is distinct from r.artist_id
+    )
+"""
+)
 
 # The time rows of the staged plays, one per start time; both time merges below use it.
 time_rows_insert = """
@@ -437,9 +468,11 @@ where not exists (
 """
 )
 
-# Latest play wins: within this load by ts (then item_in_session), and across loads through
-# last_played_at, so that a file of older events loaded later never overwrites a newer level.
-# The latest ts per user comes from a hash aggregate: far cheaper than sorting every play.
+# Latest play wins: within this load and across loads (through last_played_at) by ts, so that
+# a file of older events loaded later never overwrites a newer level. Between plays of the same
+# ts, the greater (level, first_name, last_name, gender) wins: a rule of the rows alone, so the
+# same in every order of files and loads. The latest ts per user comes from a hash aggregate:
+# far cheaper than sorting every play.
 user_table_insert = """
 insert into users (
     user_id,
@@ -466,20 +499,38 @@ inner join (
 ) as latest
     on latest.user_id = e.user_id
     and latest.ts = e.ts
-order by e.user_id, e.item_in_session desc
+order by
+    e.user_id,
+    e.level desc,
+    coalesce(e.first_name, '') desc,  -- empty text is stored as null: '' stands for it alone
+    coalesce(e.last_name, '') desc,
+    coalesce(e.gender, '') desc
 on conflict (user_id) do update set
     first_name = excluded.first_name,
     last_name = excluded.last_name,
     gender = excluded.gender,
     level = excluded.level,
     last_played_at = excluded.last_played_at
-where users.last_played_at <= excluded.last_played_at
+where (
+    users.last_played_at,
+    users.level,
+    coalesce(users.first_name, ''),
+    coalesce(users.last_name, ''),
+    coalesce(users.gender, '')
+) <= (
+    excluded.last_played_at,
+    excluded.level,
+    coalesce(excluded.first_name, ''),
+    coalesce(excluded.last_name, ''),
+    coalesce(excluded.gender, '')
+)
 """
 
 # A play matches the song whose title, artist name and duration equal the event's song, artist
-# and length exactly; of several such songs, the one with the lowest song_id. Big loads
-# hash-join the songs; small ones use the index. Both songplays merges below use it.
-songplay_rows_insert = """
+# and length exactly (song_match). Big loads hash-join the songs; small ones use the index.
+# Both songplays merges below use it.
+songplay_rows_insert = (
+    """
 insert into songplays (
     start_time,
     user_id,
@@ -489,9 +540,12 @@ insert into songplays (
     session_id,
     item_in_session,
     location,
-    user_agent
+    user_agent,
+    song_title,
+    artist_name,
+    song_length
 )
-select
+select {distinct}
     e.start_time,
     e.user_id,
     e.level,
@@ -500,48 +554,68 @@ select
     e.session_id,
     e.item_in_session,
     e.location,
-    e.user_agent
+    e.user_agent,
+    e.song,
+    e.artist,
+    e.length
 from stage_events as e
-left join (
-    select distinct on (s.title, s.duration, a.name)
-        s.song_id,
-        s.artist_id,
-        s.title,
-        s.duration,
-        a.name as artist_name
-    from songs as s
-    inner join artists as a
-        on a.artist_id = s.artist_id
-    order by s.title, s.duration, a.name, s.song_id
-) as m
+left join ("""
+    + song_match
+    + """) as m
     on m.title = e.song
     and m.duration = e.length
     and m.artist_name = e.artist
 """
+)
 
-# On conflict, a play staged twice is inserted once. Rows come in natural-key order: the unique
-# index appends instead of splitting pages.
+# A play is one event. Where two events share a play's key (user, session, item) with other
+# content, the greater content wins, compared in this order, in a load and across loads alike.
+play_content = """(
+    {p}.start_time,
+    {p}.level,
+    coalesce({p}.{song}, ''),
+    coalesce({p}.{artist}, ''),
+    coalesce({p}.{length}, '-infinity'),
+    coalesce({p}.location, ''),
+    coalesce({p}.user_agent, '')
+)"""
+staged_play_content = play_content.format(p="e", song="song", artist="artist", length="length")
+
+
+def played_content(table: str) -> str:
+    """The content order of a play of songplays (or of its excluded row), as play_content."""
+    return play_content.format(
+        p=table, song="song_title", artist="artist_name", length="song_length"
+    )
+
+
+# On conflict, a play staged twice is inserted once, the winner of play_content. Rows come in
+# natural-key order: the unique index appends instead of splitting pages.
 songplay_table_insert = (
-    songplay_rows_insert
-    + """order by e.user_id, e.session_id, e.item_in_session
-on conflict (user_id, session_id, item_in_session) do nothing
+    songplay_rows_insert.format(distinct="distinct on (e.user_id, e.session_id, e.item_in_session)")
+    + f"""order by
+    e.user_id,
+    e.session_id,
+    e.item_in_session,
+    {staged_play_content} desc
+on conflict (user_id, session_id, item_in_session) do update set
+    start_time = excluded.start_time,
+    level = excluded.level,
+    song_id = excluded.song_id,
+    artist_id = excluded.artist_id,
+    location = excluded.location,
+    user_agent = excluded.user_agent,
+    song_title = excluded.song_title,
+    artist_name = excluded.artist_name,
+    song_length = excluded.song_length
+where {played_content("songplays")} < {played_content("excluded")}
 """
 )
 
-# A bulk load's plays: the same rows, for a table without its keys (bulk_merge_queries), in
-# staging order. The anti-join leaves out plays already there; a play staged twice makes
-# building the unique key back fail, and the load then merges with songplay_table_insert.
-songplay_table_bulk_insert = (
-    songplay_rows_insert
-    + """where not exists (
-    select
-    from songplays as p
-    where p.user_id = e.user_id
-        and p.session_id = e.session_id
-        and p.item_in_session = e.item_in_session
-)
-"""
-)
+# A bulk load's plays, into an empty songplays without its keys (bulk_merge_queries), in
+# staging order: a play staged twice makes building the unique key back fail, and the load
+# then merges with songplay_table_insert.
+songplay_table_bulk_insert = songplay_rows_insert.format(distinct="")
 
 file_table_upsert = """
 insert into etl_files (
@@ -582,14 +656,12 @@ bulk_merge_savepoint = "savepoint bulk_merge"
 bulk_merge_rollback = "rollback to savepoint bulk_merge"
 bulk_merge_release = "release savepoint bulk_merge"
 
-# Whether songplays holds no more rows than a load stages (counting no further than that).
+# Whether songplays is empty, so that a load can fill it in bulk (bulk_merge_queries).
 songplay_bulk_load = """
-select count(*) <= %(staged)s
-from (
-    select 1
+select not exists (
+    select
     from songplays
-    limit %(staged)s + 1
-) as existing
+)
 """
 
 # SUMMARY
@@ -615,6 +687,7 @@ create_table_queries = [
     user_table_create,
     songplay_table_create,
     songplay_keys_create,
+    songplay_played_song_index_create,
 ]
 drop_table_queries = [
     file_table_drop,
@@ -627,19 +700,29 @@ drop_table_queries = [
 ]
 load_settings_queries = [load_work_mem_set, load_connection_check_set]
 stage_table_queries = [song_stage_create, event_stage_create, file_stage_create]
-song_merge_queries = [artist_table_insert, song_table_insert, song_tables_analyze]
+song_merge_queries = [
+    song_key_stage_create,
+    song_key_old_insert,
+    artist_table_insert,
+    song_table_insert,
+    song_key_new_insert,
+    song_tables_analyze,
+    songplay_song_rematch,
+]
 event_stage_analyze_queries = [event_stage_statistics_set, event_stage_analyze]
 event_merge_queries = [time_table_insert, user_table_insert, songplay_table_insert]
 # A bulk load into a single server: foreign keys and keys off, plain inserts, keys rebuilt.
 bulk_merge_queries = [
     songplay_foreign_keys_drop,
     songplay_keys_drop,
+    songplay_played_song_index_drop,
     time_key_drop,
     time_table_bulk_insert,
     user_table_insert,
     songplay_table_bulk_insert,
     time_key_create,
     songplay_keys_create,
+    songplay_played_song_index_create,
     songplay_foreign_keys_create,
 ]
 star_tables = ["songplays", "users", "songs", "artists", "time"]
@@ -773,6 +856,42 @@ where (sp.song_id is null) <> (sp.artist_id is null)
     or s.artist_id <> sp.artist_id
 """
 
+# A matched play's played song is its song: same title, artist name and duration.
+check_songplay_played_song_is_its_song = """
+select
+    sp.songplay_id,
+    sp.song_id,
+    sp.song_title,
+    sp.artist_name,
+    sp.song_length
+from songplays as sp
+inner join songs as s
+    on s.song_id = sp.song_id
+inner join artists as a
+    on a.artist_id = s.artist_id
+where sp.song_title is distinct from s.title
+    or sp.artist_name is distinct from a.name
+    or sp.song_length is distinct from s.duration
+"""
+
+# An unmatched play whose played song is a known song is a missed (late) match.
+check_songplay_unmatched_has_no_song = """
+select
+    sp.songplay_id,
+    sp.song_title,
+    sp.artist_name,
+    sp.song_length,
+    s.song_id
+from songplays as sp
+inner join songs as s
+    on s.title = sp.song_title
+    and s.duration = sp.song_length
+inner join artists as a
+    on a.artist_id = s.artist_id
+    and a.name = sp.artist_name
+where sp.song_id is null
+"""
+
 check_song_artist_exists = """
 select
     s.song_id,
@@ -834,6 +953,8 @@ data_checks = {
     "songplay song in songs": check_songplay_song_exists,
     "songplay artist in artists": check_songplay_artist_exists,
     "songplay artist is its song's artist": check_songplay_artist_is_song_artist,
+    "songplay played song is its song": check_songplay_played_song_is_its_song,
+    "songplay unmatched only where no song matches": check_songplay_unmatched_has_no_song,
     "song artist in artists": check_song_artist_exists,
     "songplay level free or paid": check_songplay_level_accepted,
     "user level free or paid": check_user_level_accepted,
@@ -923,39 +1044,39 @@ left join (
 order by l.level
 """
 
-# Only plays matched to a song count: an unmatched play has no song_id.
+# What was played, as the events name it: every play counts, matched to song_data or not
+# (matched_plays says how many were).
 top_songs = """
 select
-    s.title,
-    a.name as artist,
+    sp.song_title as title,
+    sp.artist_name as artist,
     count(*) as plays,
+    count(sp.song_id) as matched_plays,
     count(distinct sp.user_id) as listeners
 from songplays as sp
-inner join songs as s
-    on s.song_id = sp.song_id
-inner join artists as a
-    on a.artist_id = s.artist_id
+where sp.song_title is not null
 group by
-    s.song_id,
-    a.artist_id
+    sp.song_title,
+    sp.artist_name
 order by
     plays desc,
-    s.song_id
+    sp.song_title,
+    sp.artist_name
 limit %(limit)s
 """
 
 top_artists = """
 select
-    a.name as artist,
+    sp.artist_name as artist,
     count(*) as plays,
+    count(sp.song_id) as matched_plays,
     count(distinct sp.user_id) as listeners
 from songplays as sp
-inner join artists as a
-    on a.artist_id = sp.artist_id
-group by a.artist_id
+where sp.artist_name is not null
+group by sp.artist_name
 order by
     plays desc,
-    a.artist_id
+    sp.artist_name
 limit %(limit)s
 """
 

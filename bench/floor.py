@@ -25,8 +25,8 @@ import sql_queries as q
 
 # The five tables in COPY order (parents before children), each with the columns we write.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "artists": ("artist_id", "name", "location", "latitude", "longitude"),
-    "songs": ("song_id", "title", "artist_id", "year", "duration"),
+    "artists": ("artist_id", "name", "location", "latitude", "longitude", "source_file"),
+    "songs": ("song_id", "title", "artist_id", "year", "duration", "source_file"),
     "time": ("start_time", "hour", "day", "week", "month", "year", "weekday"),
     "users": ("user_id", "first_name", "last_name", "gender", "level", "last_played_at"),
     "songplays": (
@@ -39,6 +39,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "item_in_session",
         "location",
         "user_agent",
+        "song_title",
+        "artist_name",
+        "song_length",
     ),
 }
 # Numbers come out as their JSON text: "337.68444" stays exactly that in a numeric column.
@@ -50,9 +53,9 @@ MARKER = ".complete"
 SONG_FOREIGN_KEY_DROP = "alter table songs drop constraint songs_artist_id_fkey"
 
 Row = tuple[object, ...]
-Song = tuple[str, str, str, int | None, str]  # song_id, title, artist_id, year, duration
-Artist = tuple[str, str, str | None, str | None, str | None]
-User = tuple[int, int, str | None, str | None, str | None, str]  # ts, item, names, gender, level
+Song = tuple[str, str, str, int | None, str, str]  # song_id, title, artist_id, year, duration, file
+Artist = tuple[str, str, str | None, str | None, str | None, str]  # ..., source file
+User = tuple[int, str, str, str, str]  # ts, level, first and last name, gender ('' for null)
 SongKey = tuple[str, str, Decimal]  # title, artist name, duration
 
 
@@ -99,18 +102,20 @@ def read_songs(root: Path) -> tuple[dict[str, Song], dict[str, Artist]]:
     """Songs and artists by id; where files disagree, the one that sorts last by path wins."""
     songs: dict[str, Song] = {}
     artists: dict[str, Artist] = {}
-    for path in json_files(root / "song_data"):
+    for path in json_files(root.resolve() / "song_data"):
         record = DECODER.decode(path.read_text(encoding="utf-8"))
+        file = str(path)
         song_id, artist_id = str(clean(record["song_id"])), str(clean(record["artist_id"]))
         year = int(record["year"]) if record.get("year") else None
         title = str(clean(record["title"]))
-        songs[song_id] = (song_id, title, artist_id, year, str(record["duration"]))
+        songs[song_id] = (song_id, title, artist_id, year, str(record["duration"]), file)
         artists[artist_id] = (
             artist_id,
             str(clean(record["artist_name"])),
             clean(record.get("artist_location")),
             number(record.get("artist_latitude")),
             number(record.get("artist_longitude")),
+            file,
         )
     return songs, artists
 
@@ -175,19 +180,20 @@ class Plays:
         """The songplay row of one event, noting its user and timestamp."""
         ts, user_id = int(record["ts"]), int(record["userId"])
         item, level = int(record["itemInSession"]), str(clean(record["level"]))
-        names = (clean(record.get(key)) for key in ("firstName", "lastName", "gender"))
-        self.note_user(user_id, (ts, item, *names, level))
+        names = (clean(record.get(key)) or "" for key in ("firstName", "lastName", "gender"))
+        self.note_user(user_id, (ts, level, *names))
         self.stamps.add(ts)
         song = self.match(record)
         song_id, artist_id = (song[0], song[2]) if song else (None, None)
         return (stamp_text(stamp(ts)), user_id, level, song_id, artist_id,
                 int(record["sessionId"]), item, clean(record.get("location")),
-                clean(record.get("userAgent")))  # fmt: skip
+                clean(record.get("userAgent")), clean(record.get("song")),
+                clean(record.get("artist")), number(record.get("length")))  # fmt: skip
 
     def note_user(self, user_id: int, user: User) -> None:
-        """Keep the user's latest play: by ts, then by item in session."""
+        """Keep the user's latest play: by ts, then the greater level, names and gender."""
         known = self.users.get(user_id)
-        if known is None or known[:2] < user[:2]:
+        if known is None or known < user:
             self.users[user_id] = user
 
     def match(self, record: dict[str, object]) -> Song | None:
@@ -203,8 +209,8 @@ class Plays:
 
     def user_rows(self) -> Iterator[Row]:
         """One users row per user, as of their latest play."""
-        for user_id, (ts, _, first, last, gender, level) in sorted(self.users.items()):
-            yield user_id, first, last, gender, level, stamp_text(stamp(ts))
+        for user_id, (ts, level, first, last, gender) in sorted(self.users.items()):
+            yield user_id, first or None, last or None, gender or None, level, stamp_text(stamp(ts))
 
     def time_rows(self) -> Iterator[Row]:
         """One time row per distinct play timestamp."""

@@ -106,8 +106,8 @@ def stage(cur: cursor, table: str, copy_sql: str, chunks: Iterable[str]) -> int:
 
 
 def merge_plays(cur: cursor, staged: int) -> None:
-    """Merge the staged plays into time, users and songplays."""
-    cur.execute(q.songplay_bulk_load, {"staged": staged})
+    """Merge the staged plays into time, users and songplays: in bulk into an empty songplays."""
+    cur.execute(q.songplay_bulk_load)
     bulk = staged > 0 and cur.fetchone()[0]
     if bulk and not uses_citus(cur) and merge_in_bulk(cur):
         return

@@ -1,9 +1,7 @@
 """Fixtures: a real PostgreSQL server, a fresh database per test, and hand-made data folders."""
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -11,7 +9,7 @@ import pytest
 from psycopg2.extensions import make_dsn
 
 import create_tables
-from helpers import DataDir
+from helpers import DataDir, fresh_database
 from sparkify import db
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,28 +38,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.environ["SPARKIFY_PGDATA"] = str(pgdata)
         yield make_dsn(db.embedded_dsn(), dbname="postgres")
         db.stop_embedded()
-
-
-def execute(dsn: str, statement: str) -> None:
-    """Run one statement outside a transaction (as create/drop database need)."""
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
-
-
-@contextmanager
-def fresh_database(server: str) -> Iterator[str]:
-    """A new empty database on the server, dropped on exit."""
-    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
-    execute(server, f"create database {name}")
-    try:
-        yield make_dsn(server, dbname=name)
-    finally:
-        execute(server, f"drop database {name} with (force)")
 
 
 @pytest.fixture

@@ -35,6 +35,28 @@ def run_statements(dsn: str, *statements: str) -> None:
         conn.close()
 
 
+def execute(dsn: str, statement: str) -> None:
+    """Run one statement outside a transaction (as create/drop database need)."""
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
+@contextmanager
+def fresh_database(server: str) -> Iterator[str]:
+    """A new empty database on the server, dropped on exit."""
+    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
+    execute(server, f"create database {name}")
+    try:
+        yield make_dsn(server, dbname=name)
+    finally:
+        execute(server, f"drop database {name} with (force)")
+
+
 def scalar(dsn: str, statement: str, params: tuple = ()) -> object:
     """The single value of one query."""
     return query(dsn, statement, params)[0][0]
@@ -53,6 +75,8 @@ SONG = {
     "year": 2005,
 }
 
+TS = 1541105830796  # the default event's ts: 2018-11-01 20:57:10.796 UTC
+
 EVENT = {
     "artist": "Sigur Rós",
     "auth": "Logged In",
@@ -69,7 +93,7 @@ EVENT = {
     "sessionId": 1,
     "song": "Hoppípolla",
     "status": 200,
-    "ts": 1541105830796,
+    "ts": TS,
     "userAgent": "Mozilla/5.0",
     "userId": "7",
 }

@@ -65,7 +65,7 @@ def test_every_check_constant_is_in_the_list():
         value for name, value in vars(q).items() if name.startswith("check_") and str is type(value)
     }
     assert constants == set(q.data_checks.values())
-    assert len(q.data_checks) == 15
+    assert len(q.data_checks) == 17
 
 
 def test_all_checks_pass_on_an_empty_schema(schema: str):
@@ -154,6 +154,14 @@ CORRUPTIONS = {
     "unmatched songplay with an artist": (
         {"songplay artist is its song's artist"},
         "update songplays set artist_id = 'ARTEST0002' where song_id is null",
+    ),
+    "matched play of another length": (
+        {"songplay played song is its song"},
+        "update songplays set song_length = song_length + 1 where song_id = 'SO1'",
+    ),
+    "missed match": (
+        {"songplay unmatched only where no song matches"},
+        "update songplays set song_id = null, artist_id = null where song_id = 'SO1'",
     ),
     "song of a missing artist": (
         {"song artist in artists"},
@@ -255,7 +263,7 @@ def test_etl_check_exits_5_and_names_the_failed_check(loaded: str, data: DataDir
     assert "FAIL songplay level free or paid (3 rows)\n" in result.stdout
     assert result.stdout.count("FAIL") == 1
     assert result.stderr == (
-        "error: 1 of 15 data checks failed (songplay level free or paid): "
+        "error: 1 of 17 data checks failed (songplay level free or paid): "
         "--verbose or test.ipynb shows the offending rows\n"
     )
 

@@ -8,11 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import fresh_database
 
 import create_tables
 import etl
-from helpers import query, scalar
+from helpers import fresh_database, query, scalar
 from tools.generate_data import generate
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,13 +4,12 @@ import hashlib
 import io
 
 import pytest
-from conftest import fresh_database
 from hypothesis import given
 from hypothesis import strategies as st
 
 import create_tables
 import etl
-from helpers import DataDir, query
+from helpers import DataDir, fresh_database, query
 from sparkify import intake
 
 TABLES = {

@@ -6,10 +6,11 @@ COLUMNS = {
     "songplays": [
         "songplay_id", "start_time", "user_id", "level", "song_id", "artist_id",
         "session_id", "item_in_session", "location", "user_agent",
+        "song_title", "artist_name", "song_length",
     ],
     "users": ["user_id", "first_name", "last_name", "gender", "level", "last_played_at"],
-    "songs": ["song_id", "title", "artist_id", "year", "duration"],
-    "artists": ["artist_id", "name", "location", "latitude", "longitude"],
+    "songs": ["song_id", "title", "artist_id", "year", "duration", "source_file"],
+    "artists": ["artist_id", "name", "location", "latitude", "longitude", "source_file"],
     "time": ["start_time", "hour", "day", "week", "month", "year", "weekday"],
 }  # fmt: skip
 
@@ -44,6 +45,8 @@ def test_songplays_has_foreign_keys_to_every_dimension(schema: str):
     assert sorted(t for (t,) in targets) == ['"time"', "artists", "songs", "users"]
 
 
-def test_the_song_match_is_indexed(schema: str):
+def test_the_song_match_is_indexed_both_ways(schema: str):
     indexes = query(schema, "select indexdef from pg_indexes where tablename = 'songs'")
     assert any("(title, duration)" in definition for (definition,) in indexes)
+    indexes = query(schema, "select indexdef from pg_indexes where tablename = 'songplays'")
+    assert any("(song_title, song_length)" in definition for (definition,) in indexes)

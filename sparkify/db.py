@@ -19,6 +19,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 EMBEDDED_DATABASE = "sparkifydb"
 CONNECT_TIMEOUT_S = 5
 EMBEDDED_START_ATTEMPTS = 3
+# Where etl.ipynb loads its walkthrough, so that the analysts' tables are never touched.
+SCRATCH_SCHEMA = "sparkify_walkthrough"
 
 
 def embedded_dir() -> Path:
@@ -117,3 +119,30 @@ def ensure_database(dsn: str) -> None:
                 cur.execute(q.database_create.format(q.sql.Identifier(dbname)))
     finally:
         admin.close()
+
+
+def scratch_dsn(dsn: str) -> str:
+    """The DSN with every table name resolved in the scratch schema, not in the star schema."""
+    return make_dsn(dsn, options=f"-c search_path={SCRATCH_SCHEMA}")
+
+
+def create_scratch_schema(dsn: str) -> str:
+    """An empty scratch schema (a leftover of an interrupted walkthrough is dropped); its DSN."""
+    drop_scratch_schema(dsn)
+    run_on(dsn, q.schema_create.format(q.sql.Identifier(SCRATCH_SCHEMA)))
+    return scratch_dsn(dsn)
+
+
+def drop_scratch_schema(dsn: str) -> None:
+    """Drop the scratch schema and everything in it, if it exists."""
+    run_on(dsn, q.schema_drop.format(q.sql.Identifier(SCRATCH_SCHEMA)))
+
+
+def run_on(dsn: str, statement: q.sql.Composable) -> None:
+    """Run one statement in a transaction of its own."""
+    conn = connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()

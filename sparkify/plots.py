@@ -38,3 +38,13 @@ def plays_by_level(axes: tuple[Axes, Axes], frame: pd.DataFrame) -> tuple[Axes, 
     plays_ax.bar(frame["level"], frame["plays"], color=BAR_COLOR)
     plays_ax.set(title="Song plays by level", ylabel="plays")
     return axes
+
+
+def top_played(ax: Axes, frame: pd.DataFrame, label: str, title: str) -> Axes:
+    """Horizontal bars of plays, the most played on top, the plays matched to song_data darker."""
+    ordered = frame.iloc[::-1]
+    ax.barh(ordered[label], ordered["plays"], color=BAR_COLOR, alpha=0.45, label="played")
+    ax.barh(ordered[label], ordered["matched_plays"], color=BAR_COLOR, label="matched song_data")
+    ax.set(title=title, xlabel="plays", ylabel="")
+    ax.legend(loc="lower right")
+    return ax

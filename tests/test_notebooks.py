@@ -12,7 +12,7 @@ from nbclient.exceptions import CellExecutionError
 
 import etl
 import sql_queries as q
-from helpers import scalar
+from helpers import query, scalar
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ["test.ipynb", "etl.ipynb"]
@@ -88,8 +88,8 @@ def test_every_notebook_in_the_repo_is_executed_here():
 
 def test_test_notebook_shows_every_check_passing_and_draws(loaded: str):
     notebook = run_notebook("test.ipynb", DATABASE_URL=loaded)
-    assert "all 15 data checks pass\n" in printed(notebook)
-    assert images(notebook) >= 2
+    assert "all 17 data checks pass\n" in printed(notebook)
+    assert images(notebook) >= 5
 
 
 def test_test_notebook_fails_on_a_failing_check(loaded: str):
@@ -104,20 +104,58 @@ def test_test_notebook_fails_on_a_failing_check(loaded: str):
         run_notebook("test.ipynb", DATABASE_URL=loaded)
 
 
-def test_etl_notebook_on_a_loaded_database_changes_no_count(loaded: str, sample: Path):
-    before = counts(loaded)
-    notebook = run_notebook("etl.ipynb", DATABASE_URL=loaded, SPARKIFY_DATA=str(sample))
-    assert counts(loaded) == before
-    assert "files: 0 read, 2 unchanged and skipped\n" in printed(notebook)
-    assert "the second load left every count as it was\n" in printed(notebook)
+def contents(dsn: str) -> dict[str, list[tuple]]:
+    """Every row of every table in the database, each table sorted, and the schemas there are."""
+    tables = query(
+        dsn,
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema not in ('pg_catalog', 'information_schema') order by 1, 2",
+    )
+    found = {f"{schema}.{table}": sorted(query(dsn, f'select * from {schema}."{table}"'), key=repr)
+             for schema, table in tables}  # fmt: skip
+    # Temporary schemas stay once a session has used them: they hold nothing between sessions.
+    found["schemas"] = query(
+        dsn, "select nspname from pg_namespace where nspname !~ '^pg_(toast_)?temp_' order by 1"
+    )
+    return found
 
 
-def test_etl_notebook_loads_one_song_file_and_one_log_file(schema: str, sample: Path):
-    notebook = run_notebook("etl.ipynb", DATABASE_URL=schema, SPARKIFY_DATA=str(sample))
+@pytest.fixture
+def real_loaded(schema: str, real_sample: Path) -> str:
+    """A test database loaded with the real sample, from its own folder."""
+    assert etl.main(["--dsn", schema, "--data", str(real_sample)]) == 0
+    return schema
+
+
+def test_both_notebooks_leave_a_database_loaded_from_elsewhere_exactly_as_it_was(
+    real_loaded: str, sample: Path
+):
+    before = contents(real_loaded)
+    assert len(before["public.songplays"]) == 6820
+    run_notebook("test.ipynb", DATABASE_URL=real_loaded)
+    walkthrough = run_notebook("etl.ipynb", DATABASE_URL=real_loaded, SPARKIFY_DATA=str(sample))
+    assert contents(real_loaded) == before
+    # The walkthrough did load: into its scratch schema, from data/, both files.
+    assert "files: 2 read, 0 unchanged and skipped\n" in printed(walkthrough)
+    assert "the second load left every count as it was\n" in printed(walkthrough)
+    assert "the scratch schema is dropped" in printed(walkthrough)
+
+
+def test_etl_notebook_walks_one_song_file_and_one_log_file_on_an_empty_database(
+    dsn: str, sample: Path
+):
+    before = contents(dsn)
+    notebook = run_notebook("etl.ipynb", DATABASE_URL=dsn, SPARKIFY_DATA=str(sample))
     assert "files: 2 read, 0 unchanged and skipped\n" in printed(notebook)
+    assert re.search(r"^  songs +1$", printed(notebook), re.MULTILINE)
     # data/'s first log file holds double-encoded names: the walkthrough shows their repair.
     repaired = r"^[1-9][0-9]* values of 2018-11-01-events.json are repaired on load$"
     assert re.search(repaired, printed(notebook), re.MULTILINE)
-    loaded = counts(schema)
-    assert (loaded["songs"], loaded["etl_files"]) == (1, 2)
-    assert loaded["songplays"] > 0
+    assert contents(dsn) == before
+
+
+def test_test_notebook_shows_the_most_played_songs_by_title(real_loaded: str):
+    notebook = run_notebook("test.ipynb", DATABASE_URL=real_loaded)
+    shown = "".join(o.get("data", {}).get("text/plain", "") for o in outputs(notebook))
+    assert "You're The One" in shown
+    assert "Coldplay" in shown

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from psycopg2.extensions import connection
 from tqdm import tqdm
 
 from sparkify.checks import CheckResult, describe, run_checks
@@ -14,7 +15,7 @@ from sparkify.cli import add_common_options, configure_logging, run
 from sparkify.db import connect, mask_dsn, resolve_dsn
 from sparkify.errors import DataError, EtlError
 from sparkify.intake import Intake
-from sparkify.load import Summary, check_schema, load
+from sparkify.load import Summary, check_schema, load, record_failed_run
 from sparkify.read import json_files
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
@@ -85,6 +86,7 @@ def format_summary(summary: Summary, target: str) -> str:
     """The end-of-run report: files, rows per table, the song-match rate, repairs and rejects."""
     lines = [
         f"loaded into {target}",
+        f"run id: {summary.run_id} (etl_runs)",
         f"files: {summary.files_read:,} read, {summary.files_unchanged:,} unchanged and skipped",
     ]
     if summary.files_empty:
@@ -117,6 +119,22 @@ def report_checks(results: list[CheckResult]) -> None:
         )
 
 
+def load_recorded(
+    dsn: str, conn: connection, songs: Iterable[str], logs: Iterable[str], full_refresh: bool
+) -> Summary:
+    """Load in a run of its own; a run that does not commit is recorded in etl_runs after all."""
+    run_id, started_at = new_run_id(), datetime.now(UTC)
+    try:
+        with Intake(run_id, full_refresh=full_refresh) as intake:
+            return load(conn, intake, songs, logs, started_at)
+    except EtlError as exc:
+        record_failed_run(dsn, run_id, started_at, "rolled back", str(exc))
+        raise
+    except KeyboardInterrupt:
+        record_failed_run(dsn, run_id, started_at, "interrupted", "interrupted (Ctrl-C)")
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: returns the exit code."""
     args = parse_args(argv)
@@ -132,8 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             check_schema(conn)
             songs, logs = progress(song_files, "song files"), progress(log_files, "log files")
-            with Intake(new_run_id(), full_refresh=args.full_refresh) as intake:
-                summary = load(conn, intake, songs, logs)
+            summary = load_recorded(dsn, conn, songs, logs, args.full_refresh)
             print(format_summary(summary, mask_dsn(dsn)))
             if args.check:
                 report_checks(run_checks(conn))

@@ -25,11 +25,13 @@ schema_drop = sql.SQL("drop schema if exists {} cascade")
 schema_loaded = """
 select to_regclass('songplays') is not null
     and to_regclass('etl_files') is not null
+    and to_regclass('etl_runs') is not null
 """
 
 # DROP TABLES (children before parents)
 
 file_table_drop = "drop table if exists etl_files"
+run_table_drop = "drop table if exists etl_runs"
 reject_table_drop = "drop table if exists etl_rejects"
 songplay_table_drop = "drop table if exists songplays"
 user_table_drop = "drop table if exists users"
@@ -212,6 +214,77 @@ create table etl_rejects (
     line        integer,               -- 1-based; null when the whole file is refused
     reason      text not null,
     raw         text                   -- the record as read, cut to 2,000 characters
+)
+"""
+
+# The run history: one row per run of etl.py. A committed run's row commits with its data; a
+# run that failed or was interrupted gets its row after the rollback, in a transaction of its own.
+run_table_create = """
+create table etl_runs (
+    run_id          text primary key,
+    started_at      timestamptz not null,
+    ended_at        timestamptz not null,
+    outcome         text not null check (outcome in ('committed', 'rolled back', 'interrupted')),
+    reason          text,              -- why it did not commit: the error line etl.py printed
+    files_read      integer,           -- the counts are null for a run that did not commit
+    files_unchanged integer,           -- files the manifest holds unchanged: not read again
+    rejected        integer,           -- records (or whole files) refused, in etl_rejects
+    songplays_added bigint,
+    users_added     bigint,
+    songs_added     bigint,
+    artists_added   bigint,
+    time_added      bigint,
+    matched_plays   bigint             -- plays matched to a song once the run committed
+)
+"""
+
+run_committed_insert = """
+insert into etl_runs (
+    run_id,
+    started_at,
+    ended_at,
+    outcome,
+    files_read,
+    files_unchanged,
+    rejected,
+    songplays_added,
+    users_added,
+    songs_added,
+    artists_added,
+    time_added,
+    matched_plays
+)
+values (
+    %(run_id)s,
+    %(started_at)s,
+    clock_timestamp(),
+    'committed',
+    %(files_read)s,
+    %(files_unchanged)s,
+    %(rejected)s,
+    %(songplays_added)s,
+    %(users_added)s,
+    %(songs_added)s,
+    %(artists_added)s,
+    %(time_added)s,
+    %(matched_plays)s
+)
+"""
+
+run_failed_insert = """
+insert into etl_runs (
+    run_id,
+    started_at,
+    ended_at,
+    outcome,
+    reason
+)
+values (
+    %(run_id)s,
+    %(started_at)s,
+    clock_timestamp(),
+    %(outcome)s,
+    %(reason)s
 )
 """
 
@@ -679,6 +752,7 @@ where song_id is not null
 create_table_queries = [
     file_table_create,
     reject_table_create,
+    run_table_create,
     artist_table_create,
     song_table_create,
     song_match_index_create,
@@ -692,6 +766,7 @@ create_table_queries = [
 drop_table_queries = [
     file_table_drop,
     reject_table_drop,
+    run_table_drop,
     songplay_table_drop,
     user_table_drop,
     song_table_drop,
@@ -969,6 +1044,28 @@ check_failure_count = sql.SQL("select count(*) from ({}) as failures")
 check_failure_sample = sql.SQL("select * from ({}) as failures limit %s")
 
 # INSIGHT (what the notebooks ask; times are UTC)
+
+# What the last runs of etl.py did, the latest first.
+last_runs = """
+select
+    r.run_id,
+    r.started_at,
+    r.ended_at - r.started_at as took,
+    r.outcome,
+    r.reason,
+    r.files_read,
+    r.files_unchanged,
+    r.rejected,
+    r.songplays_added,
+    r.users_added,
+    r.songs_added,
+    r.artists_added,
+    r.time_added,
+    r.matched_plays
+from etl_runs as r
+order by r.started_at desc
+limit %(limit)s
+"""
 
 # The first rows of any table, in the order of its first column.
 table_head = sql.SQL("select * from {} order by 1 limit %s")

@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import psycopg2
 import psycopg2.errors
@@ -13,6 +14,7 @@ from psycopg2.extensions import connection, cursor
 
 import sql_queries as q
 from sparkify.copytext import copy_text
+from sparkify.db import connect
 from sparkify.errors import DatabaseError, SchemaError
 from sparkify.intake import READ_AHEAD, FilePath, Intake
 from sparkify.shape import Row
@@ -157,12 +159,15 @@ def load(
     intake: Intake,
     song_files: Iterable[FilePath],
     log_files: Iterable[FilePath],
+    started_at: datetime | None = None,
 ) -> Summary:
-    """Stage and merge songs, events, rejects and the manifest in one transaction."""
+    """Stage and merge songs, events, rejects, the manifest and the run's row in one transaction."""
+    started_at = started_at or datetime.now(UTC)
     try:
         with conn, conn.cursor() as cur:
             take_load_lock(cur)
             run_all(cur, q.load_settings_queries)
+            before = row_counts(cur)
             intake.manifest = read_manifest(cur)
             run_all(cur, q.stage_table_queries)
             stage(cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files))
@@ -173,14 +178,38 @@ def load(
             run_all(cur, q.event_stage_analyze_queries)
             merge_plays(cur, plays)
             record_files(cur, intake)
+            summary = run_summary(cur, intake)
+            record_run(cur, summary, before, started_at)
             started = time.perf_counter()
         logger.info("commit: %.2f s", time.perf_counter() - started)
     except psycopg2.Error as exc:
         reason = " ".join(str(exc).split())
         raise DatabaseError(f"the load was rolled back: {reason}") from exc
+    return summary
+
+
+def row_counts(cur: cursor) -> dict[str, int]:
+    """The rows of each star table."""
+    counts = {}
+    for table in q.star_tables:
+        cur.execute(q.table_row_count.format(q.sql.Identifier(table)))
+        counts[table] = cur.fetchone()[0]
+    return counts
+
+
+def count_summary(cur: cursor) -> Summary:
+    """Row counts of the star tables and how many plays matched a song."""
     started = time.perf_counter()
-    summary = summarize(conn)
+    counts = row_counts(cur)
+    cur.execute(q.songplay_matched_count)
+    summary = Summary(counts, cur.fetchone()[0])
     logger.info("count the rows of the star tables: %.2f s", time.perf_counter() - started)
+    return summary
+
+
+def run_summary(cur: cursor, intake: Intake) -> Summary:
+    """What the tables hold now, with what the intake of this run read, refused and repaired."""
+    summary = count_summary(cur)
     summary.files_read = len(intake.tallies)
     summary.files_unchanged = intake.unchanged
     summary.files_empty = len(intake.empty)
@@ -190,12 +219,41 @@ def load(
     return summary
 
 
+def record_run(cur: cursor, summary: Summary, before: dict[str, int], started_at: datetime) -> None:
+    """Write the run's row to etl_runs, to commit with the data it describes."""
+    added = {f"{table}_added": n - before[table] for table, n in summary.row_counts.items()}
+    cur.execute(
+        q.run_committed_insert,
+        {
+            "run_id": summary.run_id,
+            "started_at": started_at,
+            "files_read": summary.files_read,
+            "files_unchanged": summary.files_unchanged,
+            "rejected": summary.rejected,
+            "matched_plays": summary.matched_plays,
+            **added,
+        },
+    )
+
+
+def record_failed_run(
+    dsn: str, run_id: str, started_at: datetime, outcome: str, reason: str
+) -> None:
+    """Write the row of a run that did not commit, in a transaction of its own, if it can."""
+    params = {"run_id": run_id, "started_at": started_at, "outcome": outcome, "reason": reason}
+    try:
+        conn = connect(dsn)
+        try:
+            with conn, conn.cursor() as cur:
+                cur.execute(q.run_failed_insert, params)
+        finally:
+            conn.close()
+    except (DatabaseError, psycopg2.Error) as exc:
+        # The database may be what failed: the run's own error line says what matters.
+        logger.info("the run could not be recorded in etl_runs: %s", " ".join(str(exc).split()))
+
+
 def summarize(conn: connection) -> Summary:
-    """Row counts of the star tables and how many plays matched a song."""
+    """Row counts of the star tables and how many plays matched a song, in a transaction."""
     with conn, conn.cursor() as cur:
-        counts = {}
-        for table in q.star_tables:
-            cur.execute(q.table_row_count.format(q.sql.Identifier(table)))
-            counts[table] = cur.fetchone()[0]
-        cur.execute(q.songplay_matched_count)
-        return Summary(counts, cur.fetchone()[0])
+        return count_summary(cur)

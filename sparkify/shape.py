@@ -111,8 +111,9 @@ def timestamp_ms(record: Record, field: str) -> int:
     return integer(record, field, limit=TS_MAX)
 
 
-# A staged column's value: a shaper and the record's field it reads. Called as a pair, not
-# through a partial or a lambda: one call per field keeps shaping as fast as a literal tuple.
+# A staged column's value: a shaper and the record's field it reads. Called as a pair: a partial
+# or a lambda in between costs a second call per field (a literal tuple is faster still, but it
+# could swap two fields unseen).
 Shaper = tuple[Callable[[Record, str], object], str]
 
 

@@ -52,6 +52,23 @@ MARKER = ".complete"
 # a lookup that also locks the referenced row, which costs more than the COPY itself.
 SONG_FOREIGN_KEY_DROP = "alter table songs drop constraint songs_artist_id_fkey"
 
+# The physical floor: the same rows into plain tables with their primary keys only, in the
+# plainest types (no numeric, no unique constraint beyond the key, no index, no foreign key).
+PHYSICAL_TABLES: dict[str, str] = {
+    "artists": "artist_id text primary key, name text, location text, "
+    "latitude double precision, longitude double precision, source_file text",
+    "songs": "song_id text primary key, title text, artist_id text, year int, "
+    "duration double precision, source_file text",
+    "time": "start_time timestamp primary key, hour int, day int, week int, month int, year int, "
+    "weekday int",
+    "users": "user_id int primary key, first_name text, last_name text, gender text, level text, "
+    "last_played_at timestamp",
+    "songplays": "songplay_id bigint generated always as identity primary key, "
+    "start_time timestamp, user_id int, level text, song_id text, artist_id text, "
+    "session_id int, item_in_session int, location text, user_agent text, song_title text, "
+    "artist_name text, song_length double precision",
+}
+
 Row = tuple[object, ...]
 Song = tuple[str, str, str, int | None, str, str]  # song_id, title, artist_id, year, duration, file
 Artist = tuple[str, str, str | None, str | None, str | None, str]  # ..., source file
@@ -273,6 +290,19 @@ def create_schema(dsn: str, foreign_keys: bool = False) -> None:
                 cur.execute(statement, params)
             if not foreign_keys:
                 cur.execute(SONG_FOREIGN_KEY_DROP)
+    finally:
+        conn.close()
+
+
+def create_physical_schema(dsn: str) -> None:
+    """The physical floor's plain tables, primary keys only (PHYSICAL_TABLES)."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            for table, columns in PHYSICAL_TABLES.items():
+                cur.execute(
+                    sql.SQL("create table {} ({})").format(sql.Identifier(table), sql.SQL(columns))
+                )
     finally:
         conn.close()
 

@@ -9,7 +9,7 @@ import etl
 from bench import floor, run
 from bench.check import compare, describe
 from bench.measure import measure
-from helpers import DataDir, run_statements, scalar
+from helpers import DataDir, query, run_statements, scalar
 from tools.generate_data import mojibake
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,6 +32,7 @@ def test_bench_on_a_tiny_generated_set_finds_our_tables_equal_to_the_floor(
     assert result.rows.matched > 0
     assert result.baseline_plays == result.rows.songplays
     assert result.floor_s > 0
+    assert result.physical_s > 0
     assert result.ours.etl.peak_rss_mb > 10
     # Cached: the marker is written last, and a second call reuses the folder.
     assert (data.path / run.MARKER).is_file()
@@ -91,9 +92,22 @@ def test_the_floor_schema_has_foreign_keys_only_when_asked(dsn: str):
     foreign_keys = f"{constraints} and contype = 'f'"
     floor.create_schema(dsn, foreign_keys=False)
     assert scalar(dsn, foreign_keys) == 0
-    assert scalar(dsn, f"{constraints} and contype in ('p', 'u')") == 8
+    assert scalar(dsn, f"{constraints} and contype in ('p', 'u')") == 9  # etl_runs' too
     floor.create_schema(dsn, foreign_keys=True)
     assert scalar(dsn, foreign_keys) == 5
+
+
+def test_the_physical_floor_has_primary_keys_only_and_plain_types(dsn: str):
+    floor.create_physical_schema(dsn)
+    constraints = query(dsn, "select contype, count(*) from pg_constraint "
+                             "where connamespace = 'public'::regnamespace group by 1")  # fmt: skip
+    assert constraints == [("p", 5)]
+    types = query(dsn, "select distinct data_type from information_schema.columns "
+                       "where table_schema = 'public' order by 1")  # fmt: skip
+    assert [t for (t,) in types] == [
+        "bigint", "double precision", "integer", "text", "timestamp without time zone",
+    ]  # fmt: skip
+    assert query(dsn, "select count(*) from pg_indexes where schemaname = 'public'") == [(5,)]
 
 
 def test_peak_rss_is_the_commands_own_not_the_benchs(tmp_path: Path):

@@ -12,6 +12,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import stat
 import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +24,7 @@ from typing import IO, NamedTuple, TypeVar
 from sparkify import shape
 from sparkify.copytext import copy_line, copy_text
 from sparkify.errors import RecordError
-from sparkify.read import is_blank, parse_record
+from sparkify.read import Refusal, is_blank, not_regular, open_regular, parse_record
 from sparkify.shape import Row, event_row, is_play, song_row
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class ShapedSongs:
 
 def file_sha256(path: FilePath) -> str:
     """The hex SHA-256 of a file's content."""
-    with open(path, "rb") as content:
+    with open_regular(str(path)) as content:
         return hashlib.file_digest(content, "sha256").hexdigest()
 
 
@@ -111,7 +112,7 @@ def shape_block(path: str, offset: int, length: int) -> ShapedLines:
     then holds no lines at all, only where the blocks lie.
     """
     repairs_before = shape.repairs.copy()
-    with open(path, "rb") as file:
+    with open_regular(path) as file:
         file.seek(offset)
         block = file.read(length)
     lines = block.split(b"\n")
@@ -146,7 +147,7 @@ def shape_block(path: str, offset: int, length: int) -> ShapedLines:
 def read_song_file(path: str, known: Known) -> tuple[SongFile, Row | None]:
     """Read one song file (one record) into its staging row, or say why there is none."""
     try:
-        with open(path, "rb") as file:
+        with open_regular(path) as file:
             content = file.read()
     except OSError as exc:
         return SongFile("unreadable", reason=unreadable(exc)), None
@@ -251,6 +252,11 @@ class Intake:
         pending = deque(self._shape(tally, span) for tally, span in itertools.islice(blocks, ahead))
         return self._event_chunks(blocks, pending)
 
+    def refuse(self, refusals: Iterable[Refusal]) -> None:
+        """Record folders and files that the listing could not read, as whole-file rejects."""
+        for path, reason in refusals:
+            self._reject_file(path, reason)
+
     def repaired(self) -> dict[str, int]:
         """How many values of each field this intake repaired (mis-decoded UTF-8)."""
         return dict(self._repairs)
@@ -335,14 +341,16 @@ class Intake:
     def _open(self, path: FilePath) -> FileTally | None:
         """A tally for a log file to read, or None for one to pass over (unchanged, unreadable)."""
         try:
-            size = os.stat(path).st_size
-            if is_unchanged(path, size, self._known(path)):
+            status = os.stat(path)
+            if not stat.S_ISREG(status.st_mode):  # refused before it is ever opened
+                raise not_regular(status.st_mode)
+            if is_unchanged(path, status.st_size, self._known(path)):
                 self.unchanged += 1
                 return None
         except OSError as exc:
             self._reject_file(path, unreadable(exc))
             return None
-        return FileTally(str(path), size)
+        return FileTally(str(path), status.st_size)
 
     def _note_read(self, tally: FileTally) -> None:
         """Keep the tally of a file read to its end, for the manifest."""
@@ -359,7 +367,7 @@ class Intake:
                 continue
             digest = hashlib.sha256()
             try:
-                with open(path, "rb") as content:
+                with open_regular(str(path)) as content:
                     for span in line_spans(content, digest):
                         yield tally, span
             except OSError as exc:

@@ -3,17 +3,36 @@ loads; nothing fails with a traceback, hangs, or is skipped in silence.
 """
 
 import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
+import orjson
 import pytest
 
 import etl
-from helpers import DataDir, query
+from helpers import EVENT, SONG, DataDir, query, scalar
 from sparkify import intake
+from sparkify.intake import Intake
+from sparkify.read import NotRegularFile, open_regular
+
+REPO = Path(__file__).resolve().parent.parent
+
+NO_SUCH_FILE = "cannot read the file: No such file or directory"
 
 
 def load(dsn: str, data: DataDir, *options: str) -> int:
     """Load a hand-made folder through etl.main; return the exit code."""
     return etl.main(["--dsn", dsn, "--data", str(data.root), *options])
+
+
+def run_etl(dsn: str, data: DataDir, prefix: list[str] = ()) -> subprocess.CompletedProcess:
+    """Run etl.py as a separate process, killed after a minute: a hang fails, never blocks."""
+    command = [*prefix, sys.executable, "etl.py", "--dsn", dsn, "--data", str(data.root)]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
 
 
 def rejects(dsn: str) -> list[tuple]:
@@ -46,6 +65,37 @@ def workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 in_both = pytest.mark.parametrize("workers", [False, True], indirect=True, ids=["here", "workers"])
+
+
+def test_names_that_are_not_utf8_are_rejected_as_valid_text(
+    schema: str, data: DataDir, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+):
+    data.log("good.json", *events(0))
+    logs = os.fsencode(data.root / "log_data")
+    (Path(os.fsdecode(logs + b"/caf\xe9.json"))).write_bytes(orjson.dumps(EVENT) + b"\n")
+    folder = Path(os.fsdecode(logs + b"/d\xe9j\xe0"))
+    folder.mkdir()
+    (folder / "x.json").write_bytes(orjson.dumps(EVENT) + b"\n")
+    song = Path(os.fsdecode(os.fsencode(data.root / "song_data") + b"/\xff.json"))
+    song.write_bytes(orjson.dumps(SONG))
+    assert load(schema, data) == 0
+    out = capsys.readouterr().out
+    assert relative(data, rejects(schema)) == [
+        ("log_data/caf\\xe9.json", None, "the file name is not UTF-8: rename the file to load it"),
+        (
+            "log_data/d\\xe9j\\xe0",
+            None,
+            "the folder name is not UTF-8: rename it to load the files in it",
+        ),
+        ("song_data/\\xff.json", None, "the file name is not UTF-8: rename the file to load it"),
+    ]
+    assert "rejected records: 3\n" in out
+    warned = f"{data.root.resolve()}/log_data/caf\\xe9.json: the file name is not UTF-8: "
+    assert warned + "rename the file to load it" in caplog.messages
+    assert items(schema) == [0]
+    assert scalar(schema, "select count(*) from songs") == 0
+    assert scalar(schema, "select count(*) from etl_files") == 1
+
 
 HUGE = "9" * 5000
 
@@ -80,3 +130,141 @@ def test_numbers_of_thousands_of_digits_are_rejected_wherever_they_sit(
         ("song_data/A/B/C/SO1.json", 1, f"duration is not a number: {cut}"),
         ("song_data/A/B/C/SO2.json", 1, f"artist_latitude is not a number: {cut}"),
     ]
+
+
+PATH_MAX = os.pathconf("/", "PC_PATH_MAX")
+
+LONG_NAME = "f" * 245 + ".json"
+
+
+def too_deep(top: Path) -> tuple[Path, Path]:
+    """Folders under top down to a path longer than PATH_MAX, each with a log file of a play.
+
+    Returns the last folder whose path fits (its files' paths do not) and the one below it,
+    whose path does not fit. Made through folder descriptors, for which no path is too long.
+    """
+    name, fds, path = "d" * 250, [os.open(top, os.O_RDONLY)], str(top)
+    try:
+        while len(path) + 1 + len(name) < PATH_MAX:
+            os.mkdir(name, dir_fd=fds[-1])
+            fds.append(os.open(name, os.O_RDONLY, dir_fd=fds[-1]))
+            path += "/" + name
+        os.mkdir(name, dir_fd=fds[-1])
+        fds.append(os.open(name, os.O_RDONLY, dir_fd=fds[-1]))
+        for fd in fds[-2:]:
+            file = os.open(LONG_NAME, os.O_WRONLY | os.O_CREAT, dir_fd=fd)
+            os.write(file, orjson.dumps({**EVENT, "itemInSession": 7}) + b"\n")
+            os.close(file)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return Path(path), Path(path) / name
+
+
+def test_paths_longer_than_the_system_allows_are_rejected(schema: str, data: DataDir):
+    data.log("good.json", *events(0))
+    top = data.root / "log_data" / "deep"
+    top.mkdir()
+    try:
+        shallow, deep = too_deep(top)
+        assert len(str(deep)) >= PATH_MAX > len(str(shallow))
+        assert len(str(shallow / LONG_NAME)) >= PATH_MAX
+        assert load(schema, data) == 0
+        assert items(schema) == [0]
+        assert rejects(schema) == [  # deep sorts first: "dd..." < "ff..."
+            (str(deep), None, "cannot read the folder: File name too long"),
+            (str(shallow / LONG_NAME), None, "cannot read the file: File name too long"),
+        ]
+    finally:
+        shutil.rmtree(top)  # by folder descriptors: deep paths are no problem for it
+
+
+def unprivileged() -> list[str]:
+    """A command prefix under which chmod 000 bites even for root (who otherwise ignores it)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.fail("running as root, the test needs setpriv (util-linux) to drop CAP_DAC_*")
+    caps = "-dac_override,-dac_read_search"
+    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
+
+
+def test_a_folder_that_cannot_be_read_is_rejected_and_counted(schema: str, data: DataDir):
+    data.log("good.json", *events(0))
+    locked = data.root / "log_data" / "2018" / "12"
+    locked.mkdir()
+    (locked / "hidden.json").write_bytes(orjson.dumps(EVENT) + b"\n")
+    song = data.root / "song_data" / "locked"
+    song.mkdir()
+    locked.chmod(0)
+    song.chmod(0)
+    try:
+        result = run_etl(schema, data, unprivileged())
+    finally:
+        locked.chmod(0o755)
+        song.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert relative(data, rejects(schema)) == [
+        ("log_data/2018/12", None, "cannot read the folder: Permission denied"),
+        ("song_data/locked", None, "cannot read the folder: Permission denied"),
+    ]
+    assert "rejected records: 2\n" in result.stdout
+    assert items(schema) == [0]
+
+
+def test_fifos_devices_and_linked_folders_are_rejected_never_read(
+    schema: str, data: DataDir, tmp_path: Path
+):
+    data.log("good.json", *events(0))
+    os.mkfifo(data.root / "log_data" / "pipe.json")
+    os.mkfifo(data.root / "song_data" / "pipe.json")
+    (data.root / "log_data" / "zero.json").symlink_to("/dev/zero")
+    (data.root / "log_data" / "gone.json").symlink_to(tmp_path / "nowhere.json")
+    (data.root / "song_data" / "linked").symlink_to(data.root / "log_data")
+    result = run_etl(schema, data)
+    assert result.returncode == 0, result.stderr
+    assert relative(data, rejects(schema)) == [
+        ("log_data/gone.json", None, NO_SUCH_FILE),
+        ("log_data/pipe.json", None, "cannot read the file: it is a FIFO, not a regular file"),
+        (
+            "log_data/zero.json",
+            None,
+            "cannot read the file: it is a character device, not a regular file",
+        ),
+        (
+            "song_data/linked",
+            None,
+            "a symbolic link to a folder: the load does not follow links to folders",
+        ),
+        ("song_data/pipe.json", None, "cannot read the file: it is a FIFO, not a regular file"),
+    ]
+    assert "rejected records: 5\n" in result.stdout
+    assert items(schema) == [0]
+
+
+@pytest.fixture
+def alarm() -> Iterator[None]:
+    """Fail a test that blocks for 10 seconds instead of hanging the run."""
+
+    def hung(*_: object) -> None:
+        raise TimeoutError("blocked for 10 s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.usefixtures("alarm")
+def test_a_fifo_that_replaced_a_listed_file_is_refused_at_once(tmp_path: Path):
+    fifo = tmp_path / "listed.json"
+    os.mkfifo(fifo)
+    with pytest.raises(NotRegularFile, match=r"^it is a FIFO, not a regular file$"):
+        open_regular(str(fifo))
+    with Intake("run") as reading:
+        assert list(reading.song_text([str(fifo)])) == [""]
+        assert list(reading.event_text([str(fifo)])) == []
+        assert reading.rejected == 2
+        assert reading.tallies == []

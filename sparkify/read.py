@@ -5,6 +5,7 @@ opened for reading (a FIFO would block the load forever). Folders and files that
 listed or read, and names that are not UTF-8, are refused with a reason instead of skipped.
 """
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -16,6 +17,10 @@ from sparkify.errors import DataError, RecordError
 
 Record = dict[str, object]
 
+# The largest record (a log line or a song file) that is parsed; a bigger one is refused
+# without being held whole. Real records are under 1 kB; 1 MiB leaves room for any text field.
+MAX_RECORD_BYTES = 2**20
+HASH_CHUNK = 2**20  # bytes hashed at a time in the rest of a file too big to parse
 LINKED_FOLDER = "a symbolic link to a folder: the load does not follow links to folders"
 
 NOT_REGULAR = {  # what each kind of file that is not a regular file is called
@@ -143,6 +148,28 @@ def open_regular(path: str) -> BinaryIO:
     except BaseException:
         os.close(fd)
         raise
+
+
+def read_record_file(path: str) -> tuple[bytes, int, str]:
+    """A one-record file's content, size and SHA-256; past MAX_RECORD_BYTES, only its start.
+
+    The content returned is longer than MAX_RECORD_BYTES when the file is too big to parse;
+    the rest is hashed a chunk at a time, never held.
+    """
+    with open_regular(path) as file:
+        content = file.read(MAX_RECORD_BYTES + 1)
+        digest = hashlib.sha256(content)
+        size = len(content)
+        if size > MAX_RECORD_BYTES:
+            while chunk := file.read(HASH_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+    return content, size, digest.hexdigest()
+
+
+def too_big(size: int) -> str:
+    """The reject reason of a record over the size limit."""
+    return f"the record is {size:,} bytes, more than the limit of {MAX_RECORD_BYTES:,} bytes"
 
 
 def parse_record(text: bytes) -> Record:

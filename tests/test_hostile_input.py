@@ -2,13 +2,15 @@
 loads; nothing fails with a traceback, hangs, or is skipped in silence.
 """
 
+import hashlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import orjson
 import pytest
@@ -16,11 +18,10 @@ import pytest
 import etl
 from helpers import EVENT, SONG, DataDir, query, scalar
 from sparkify import intake
-from sparkify.intake import Intake
-from sparkify.read import NotRegularFile, open_regular
+from sparkify.intake import CHANGED, Intake
+from sparkify.read import MAX_RECORD_BYTES, NotRegularFile, open_regular
 
 REPO = Path(__file__).resolve().parent.parent
-
 NO_SUCH_FILE = "cannot read the file: No such file or directory"
 
 
@@ -97,6 +98,96 @@ def test_names_that_are_not_utf8_are_rejected_as_valid_text(
     assert scalar(schema, "select count(*) from etl_files") == 1
 
 
+def opened(path: Path) -> Callable[[IO[bytes]], bool]:
+    """A test of whether an open file is the file at path now (even once it is deleted)."""
+    inode = path.stat().st_ino
+    return lambda content: os.fstat(content.fileno()).st_ino == inode
+
+
+def after_span(path: Path, number: int, action: Callable[[], None]) -> Callable:
+    """A line_spans that runs action once it has given `number` spans of the file at path."""
+    line_spans, is_target = intake.line_spans, opened(path)
+
+    def spans(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[intake.Span]:
+        target = is_target(content)
+        for given, span in enumerate(line_spans(content, digest), start=1):
+            yield span
+            if target and given == number:
+                action()
+
+    return spans
+
+
+@in_both
+def test_a_log_file_deleted_while_read_is_rejected_whole(
+    schema: str, data: DataDir, monkeypatch: pytest.MonkeyPatch, workers: bool
+):
+    data.log("a.json", *events(0, 1))
+    doomed = data.log("b.json", *events(*range(10, 20)), {"itemInSession": 20, "level": "gold"})
+    data.log("c.json", *events(2))
+    monkeypatch.setattr(intake, "BLOCK_BYTES", 1000)  # two or three lines a block
+    # The load keeps the file open, so it reads on; whoever shapes its later blocks cannot.
+    monkeypatch.setattr(intake, "line_spans", after_span(doomed, 2, doomed.unlink))
+    assert load(schema, data) == 0
+    assert items(schema) == [0, 1, 2]
+    assert relative(data, rejects(schema)) == [("log_data/2018/11/b.json", None, NO_SUCH_FILE)]
+    files = relative(data, query(schema, "select path, lines from etl_files order by 1"))
+    assert files == [("log_data/2018/11/a.json", 2), ("log_data/2018/11/c.json", 1)]
+
+
+@in_both
+def test_a_log_file_rewritten_after_it_was_read_is_rejected_then_loaded_as_it_is(
+    schema: str, data: DataDir, monkeypatch: pytest.MonkeyPatch, workers: bool
+):
+    data.log("a.json", *events(0))
+    path = data.log("b.json", *events(*range(10, 20)), {"level": "gold", "itemInSession": 5})
+    old, mtime = path.read_bytes(), path.stat().st_mtime_ns
+    new = old.replace(b'"itemInSession":1', b'"itemInSession":3')  # 10-19 become 30-39
+    assert len(new) == len(old)
+    assert new != old
+    line_spans, is_target = intake.line_spans, opened(path)
+
+    def read_then_rewrite(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[intake.Span]:
+        target = is_target(content)
+        yield from line_spans(content, digest)
+        if not target:
+            return
+        # The load has read and hashed the whole file; it has not shaped its last block yet.
+        # Rewritten in place with its size and time kept (as cp -p or rsync -t do), the file
+        # looks unchanged to stat: only the blocks' CRC-32 can tell.
+        path.write_bytes(new)
+        os.utime(path, ns=(mtime, mtime))
+
+    monkeypatch.setattr(intake, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(intake, "line_spans", read_then_rewrite)
+    assert load(schema, data) == 0
+    assert items(schema) == [0]
+    assert relative(data, rejects(schema)) == [("log_data/2018/11/b.json", None, CHANGED)]
+    assert query(schema, "select count(*) from etl_files where path = %s", (str(path),)) == [(0,)]
+    monkeypatch.undo()
+    assert load(schema, data) == 0  # the next run reads it, and the manifest says what it read
+    assert items(schema) == [0, *range(30, 40)]
+    manifest = query(
+        schema, "select size, sha256, lines from etl_files where path = %s", (str(path),)
+    )
+    assert manifest == [(len(new), hashlib.sha256(new).hexdigest(), 11)]
+    assert scalar(schema, "select count(*) from etl_rejects where line = 11") == 1  # the gold one
+
+
+def test_a_log_file_that_grows_while_read_is_rejected_whole(
+    schema: str, data: DataDir, monkeypatch: pytest.MonkeyPatch
+):
+    data.log("a.json", *events(0))
+    path = data.log("b.json", *events(*range(10, 20)))
+    monkeypatch.setattr(intake, "BLOCK_BYTES", 1000)
+    # Written to between two reads of the load: what it read is no version of the file.
+    grow = after_span(path, 1, lambda: data.append(path, orjson.dumps(EVENT) + b"\n"))
+    monkeypatch.setattr(intake, "line_spans", grow)
+    assert load(schema, data) == 0
+    assert items(schema) == [0]
+    assert relative(data, rejects(schema)) == [("log_data/2018/11/b.json", None, CHANGED)]
+
+
 HUGE = "9" * 5000
 
 
@@ -133,7 +224,6 @@ def test_numbers_of_thousands_of_digits_are_rejected_wherever_they_sit(
 
 
 PATH_MAX = os.pathconf("/", "PC_PATH_MAX")
-
 LONG_NAME = "f" * 245 + ".json"
 
 
@@ -268,3 +358,39 @@ def test_a_fifo_that_replaced_a_listed_file_is_refused_at_once(tmp_path: Path):
         assert list(reading.event_text([str(fifo)])) == []
         assert reading.rejected == 2
         assert reading.tallies == []
+
+
+def line_of(size: int, item: int) -> bytes:
+    """A play of exactly size bytes, padded in its location."""
+    line = orjson.dumps({**EVENT, "itemInSession": item, "location": ""})
+    return line.replace(b'"location":""', b'"location":"' + b"x" * (size - len(line)) + b'"')
+
+
+def test_records_over_the_size_limit_are_rejected(schema: str, data: DataDir):
+    at_limit, over = line_of(MAX_RECORD_BYTES, 1), line_of(MAX_RECORD_BYTES + 1, 2)
+    huge = b"[" * (5 * 2**20)  # longer than a read of the load: never held whole
+    assert len(at_limit) == MAX_RECORD_BYTES
+    assert len(over) == MAX_RECORD_BYTES + 1
+    path = data.log("d.json", *events(0))
+    data.append(
+        path, b"\n".join([at_limit, over, huge, orjson.dumps(EVENT | {"itemInSession": 3})])
+    )
+    data.song(song_id="SO1", title="x" * MAX_RECORD_BYTES)
+    data.song(song_id="SO2")
+    assert load(schema, data) == 0
+    assert items(schema) == [0, 1, 3]
+    assert query(schema, "select song_id from songs") == [("SO2",)]
+    limit = f"more than the limit of {MAX_RECORD_BYTES:,} bytes"
+    song_size = (data.root / "song_data/A/B/C/SO1.json").stat().st_size
+    assert relative(data, rejects(schema)) == [
+        ("log_data/2018/11/d.json", 3, f"the record is {MAX_RECORD_BYTES + 1:,} bytes, {limit}"),
+        ("log_data/2018/11/d.json", 4, f"the record is {len(huge):,} bytes, {limit}"),
+        ("song_data/A/B/C/SO1.json", 1, f"the record is {song_size:,} bytes, {limit}"),
+    ]
+    raws = query(schema, "select length(raw), left(raw, 20) from etl_rejects order by file, line")
+    assert raws == [(2000, over.decode()[:20]), (2000, "[" * 20), (2000, '{"num_songs":1,"arti')]
+    assert query(schema, "select lines, rows_loaded, rejected from etl_files order by path") == [
+        (5, 3, 2),
+        (1, 0, 1),
+        (1, 1, 0),
+    ]

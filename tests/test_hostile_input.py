@@ -118,19 +118,35 @@ def after_span(path: Path, number: int, action: Callable[[], None]) -> Callable:
     return spans
 
 
+def rotate(path: Path) -> None:
+    """Rotate a log file as logrotate does: rename it, and start a new, shorter one."""
+    path.rename(path.with_suffix(".json.1"))
+    path.write_bytes(orjson.dumps(EVENT) + b"\n")
+
+
 @in_both
-def test_a_log_file_deleted_while_read_is_rejected_whole(
-    schema: str, data: DataDir, monkeypatch: pytest.MonkeyPatch, workers: bool
+@pytest.mark.parametrize(
+    ("action", "reason"),
+    [(Path.unlink, NO_SUCH_FILE), (rotate, CHANGED)],
+    ids=["deleted", "rotated"],
+)
+def test_a_log_file_deleted_or_rotated_while_read_is_rejected_whole(
+    schema: str,
+    data: DataDir,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: bool,
+    action: Callable[[Path], None],
+    reason: str,
 ):
     data.log("a.json", *events(0, 1))
     doomed = data.log("b.json", *events(*range(10, 20)), {"itemInSession": 20, "level": "gold"})
     data.log("c.json", *events(2))
     monkeypatch.setattr(intake, "BLOCK_BYTES", 1000)  # two or three lines a block
     # The load keeps the file open, so it reads on; whoever shapes its later blocks cannot.
-    monkeypatch.setattr(intake, "line_spans", after_span(doomed, 2, doomed.unlink))
+    monkeypatch.setattr(intake, "line_spans", after_span(doomed, 2, lambda: action(doomed)))
     assert load(schema, data) == 0
     assert items(schema) == [0, 1, 2]
-    assert relative(data, rejects(schema)) == [("log_data/2018/11/b.json", None, NO_SUCH_FILE)]
+    assert relative(data, rejects(schema)) == [("log_data/2018/11/b.json", None, reason)]
     files = relative(data, query(schema, "select path, lines from etl_files order by 1"))
     assert files == [("log_data/2018/11/a.json", 2), ("log_data/2018/11/c.json", 1)]
 

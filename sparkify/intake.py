@@ -289,7 +289,7 @@ class HeldFile:
     def __init__(self) -> None:
         # Both closed by close(): a HeldFile lives as long as its Intake.
         self._text = tempfile.SpooledTemporaryFile(  # noqa: SIM115
-            max_size=HELD_IN_MEMORY, mode="w+", encoding="utf-8"
+            max_size=HELD_IN_MEMORY, mode="w+", newline="", encoding="utf-8"
         )
         self._rejects = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=REJECTS_IN_MEMORY, mode="w+", newline="", encoding="utf-8"

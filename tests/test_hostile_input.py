@@ -410,3 +410,21 @@ def test_records_over_the_size_limit_are_rejected(schema: str, data: DataDir):
         (1, 0, 1),
         (1, 1, 0),
     ]
+
+
+@in_both
+def test_a_log_file_of_many_blocks_loads_whole_through_the_disk_spools(
+    schema: str, data: DataDir, monkeypatch: pytest.MonkeyPatch, workers: bool
+):
+    path = data.log("d.json", *events(*range(30)))
+    data.append(path, b"{oops\n" * 3)
+    data.log("e.json", *events(99))
+    # Rows and rejects of a file held until its last block, spilled to disk past 64 bytes.
+    monkeypatch.setattr(intake, "BLOCK_BYTES", 500)
+    monkeypatch.setattr(intake, "HELD_IN_MEMORY", 64)
+    monkeypatch.setattr(intake, "REJECTS_IN_MEMORY", 64)
+    assert load(schema, data) == 0
+    assert items(schema) == [*range(30), 99]
+    assert [line for _, line, _ in rejects(schema)] == [31, 32, 33]
+    counts = query(schema, "select lines, rows_loaded, rejected from etl_files order by path")
+    assert counts == [(33, 30, 3), (1, 1, 0)]

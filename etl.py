@@ -16,7 +16,7 @@ from sparkify.db import connect, mask_dsn, resolve_dsn
 from sparkify.errors import DataError, EtlError
 from sparkify.intake import Intake
 from sparkify.load import Summary, check_schema, load, record_failed_run
-from sparkify.read import json_files
+from sparkify.read import Refusal, json_files
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
 
@@ -120,12 +120,21 @@ def report_checks(results: list[CheckResult]) -> None:
 
 
 def load_recorded(
-    dsn: str, conn: connection, songs: Iterable[str], logs: Iterable[str], full_refresh: bool
+    dsn: str,
+    conn: connection,
+    songs: Iterable[str],
+    logs: Iterable[str],
+    refused: Iterable[Refusal],
+    full_refresh: bool,
 ) -> Summary:
-    """Load in a run of its own; a run that does not commit is recorded in etl_runs after all."""
+    """Load in a run of its own; a run that does not commit is recorded in etl_runs after all.
+
+    What the listing refused (unreadable folders, odd files) is recorded as rejects of the run.
+    """
     run_id, started_at = new_run_id(), datetime.now(UTC)
     try:
         with Intake(run_id, full_refresh=full_refresh) as intake:
+            intake.refuse(refused)
             return load(conn, intake, songs, logs, started_at)
     except EtlError as exc:
         record_failed_run(dsn, run_id, started_at, "rolled back", str(exc))
@@ -143,14 +152,16 @@ def main(argv: list[str] | None = None) -> int:
     def job() -> int:
         song_files = json_files(args.data / "song_data")
         log_files = json_files(args.data / "log_data")
-        if not song_files and not log_files:
+        refused = song_files.refused + log_files.refused
+        if not song_files.files and not log_files.files and not refused:
             raise DataError(f"no *.json files under {args.data}: point --data at the data folder")
         dsn = resolve_dsn(args.dsn)
         conn = connect(dsn)
         try:
             check_schema(conn)
-            songs, logs = progress(song_files, "song files"), progress(log_files, "log files")
-            summary = load_recorded(dsn, conn, songs, logs, args.full_refresh)
+            songs = progress(song_files.files, "song files")
+            logs = progress(log_files.files, "log files")
+            summary = load_recorded(dsn, conn, songs, logs, refused, args.full_refresh)
             print(format_summary(summary, mask_dsn(dsn)))
             if args.check:
                 report_checks(run_checks(conn))

@@ -3,6 +3,7 @@
 A record that cannot be loaded raises RecordError with a sentence a person can act on.
 """
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -20,7 +21,10 @@ INT4_MAX = 2**31 - 1
 # ms since the epoch: ±3,000 years keeps every start_time inside PostgreSQL's timestamp range.
 TS_MAX = 10**14
 LEVELS = ("free", "paid")
-DIGITS = re.compile(r"-?[0-9]+")  # str.isdigit() also takes "²", which int() refuses
+# A number given as a JSON string must be written as JSON writes numbers: "39", "-1.5e3";
+# not "²" (which str.isdigit() takes), "--5", "007", " 39", "0x1F", "NaN" or "1,5".
+JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+SHOWN_CHARACTERS = 40  # of a refused value, in the reject's reason (raw holds all of it)
 
 
 # How many values of each field were repaired since the process started; readers take deltas.
@@ -61,28 +65,63 @@ def required_text(record: Record, field: str) -> str:
     return value
 
 
+def number_text(value: str) -> int | float | None:
+    """The number a string spells in JSON's syntax, as if it were unquoted; else None."""
+    match = JSON_NUMBER.fullmatch(value)
+    if match is None:
+        return None
+    # int() refuses more than 4,300 digits; float() takes any (and may give inf, which the
+    # callers refuse), as orjson reads a JSON number too big for 64 bits.
+    if match.group(1) or match.group(2) or len(value) > 20:
+        return float(value)
+    return int(value)
+
+
+def shown(value: object) -> str:
+    """A refused value as a reject's reason shows it: its repr, cut when long."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    return f"{text[:SHOWN_CHARACTERS]}... ({len(text):,} characters)"
+
+
 def number(record: Record, field: str) -> float | None:
-    """An optional number; a value of another type is refused."""
+    """An optional number: a JSON number or a string spelling one; null or "" is unknown."""
     value = record.get(field)
-    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+    if value is None or value.__class__ is float or value.__class__ is int:  # not bool
         return value
-    raise RecordError(f"{field} is not a number: {value!r}")
+    if value == "":
+        return None
+    parsed = number_text(value) if isinstance(value, str) else None
+    if parsed is None or not math.isfinite(parsed):
+        raise RecordError(f"{field} is not a number: {shown(value)}")
+    return parsed
 
 
-def integer(record: Record, field: str, limit: int = INT4_MAX) -> int:
-    """A required whole number within ±limit; JSON may give it as digits in a string."""
+def whole_number(record: Record, field: str, limit: int) -> int | None:
+    """An optional whole number within ±limit, by the rule of number; null or "" is None."""
     value = record.get(field)
     if value.__class__ is int and -limit <= value <= limit:
         return value
     if value is None or value == "":
+        return None
+    parsed = number_text(value) if isinstance(value, str) else value
+    if parsed.__class__ is float and parsed.is_integer():  # 5.0 and "5.0" as 5; inf is not
+        parsed = int(parsed)
+    if parsed.__class__ is not int or abs(parsed) > limit:
+        raise RecordError(f"{field} is not a whole number in range: {shown(value)}")
+    return parsed
+
+
+def integer(record: Record, field: str, limit: int = INT4_MAX) -> int:
+    """A required whole number within ±limit (see whole_number)."""
+    value = record.get(field)
+    if value.__class__ is int and -limit <= value <= limit:  # the common case, cheaply
+        return value
+    parsed = whole_number(record, field, limit)
+    if parsed is None:
         raise RecordError(f"{field} is missing")
-    if (isinstance(value, str) and DIGITS.fullmatch(value)) or (
-        isinstance(value, float) and value.is_integer()
-    ):
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > limit:
-        raise RecordError(f"{field} is not a whole number in range: {value!r}")
-    return value
+    return parsed
 
 
 def level(record: Record, field: str) -> str:
@@ -94,8 +133,8 @@ def level(record: Record, field: str) -> str:
 
 
 def year(record: Record, field: str) -> int | None:
-    """A song's year; 0 means unknown (null)."""
-    return integer(record, field) if record.get(field) else None
+    """A song's year; 0 means unknown (null), whether written 0, 0.0 or "0"."""
+    return whole_number(record, field, INT4_MAX) or None
 
 
 def duration(record: Record, field: str) -> float:

@@ -3,6 +3,7 @@
 import hashlib
 import io
 import re
+import zlib
 
 import pytest
 from hypothesis import given
@@ -67,13 +68,25 @@ def test_workers_and_one_process_load_the_same(
     assert "rejected records: 7" in serial[1]
 
 
-@given(content=st.binary(max_size=300), block_bytes=st.integers(1, 64))
-def test_blocks_hold_whole_lines_and_the_whole_content(content: bytes, block_bytes: int):
+@given(
+    content=st.binary(max_size=300), block_bytes=st.integers(1, 64), max_record=st.integers(1, 80)
+)
+def test_blocks_hold_whole_lines_and_the_whole_content(
+    content: bytes, block_bytes: int, max_record: int
+):
     digest = hashlib.sha256()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(intake, "BLOCK_BYTES", block_bytes)
-        blocks = [content[o : o + n] for o, n in intake.line_spans(io.BytesIO(content), digest)]
+        patch.setattr(intake, "MAX_RECORD_BYTES", max_record)
+        spans = list(intake.line_spans(io.BytesIO(content), digest))
+    blocks = [content[span.offset : span.offset + span.length] for span in spans]
     assert b"".join(blocks) == content
     assert all(block.endswith(b"\n") for block in blocks[:-1])
     assert all(blocks)
     assert digest.hexdigest() == hashlib.sha256(content).hexdigest()
+    for span, block in zip(spans, blocks, strict=True):
+        if span.too_long:  # one line, longer than the limit, never read whole
+            assert b"\n" not in block[:-1]
+            assert span.too_long == len(block.removesuffix(b"\n")) > max_record
+        else:
+            assert span.crc == zlib.crc32(block)

@@ -186,3 +186,71 @@ def test_a_file_without_plays_does_not_end_the_load(schema: str, data: DataDir):
     assert query(schema, "select item_in_session from songplays order by 1") == [(0,), (2,)]
     loaded = query(schema, "select rows_loaded, skipped from etl_files order by path")
     assert loaded == [(1, 0), (0, 1), (1, 0)]
+
+
+def test_numbers_load_from_json_numbers_or_strings_spelling_them(schema: str, data: DataDir):
+    # One rule for every numeric field: a JSON number, or a string that spells one in JSON's
+    # syntax, read as if unquoted ("39" is 39, "268.27" is 268.27); null or "" is unknown.
+    data.song(year="2005", duration="268.27", artist_latitude="64.1", artist_longitude="-21.9")
+    data.log(
+        "d.json",
+        {"userId": "39", "sessionId": "5", "itemInSession": "0", "ts": "1541105830796",
+         "length": "268.27"},
+        {"userId": 39, "sessionId": 5.0, "itemInSession": "1e0", "ts": 1541105830797,
+         "length": 268.27},
+        {"userId": "39", "sessionId": 5, "itemInSession": 2, "length": ""},
+    )  # fmt: skip
+    load(schema, data)
+    assert query(schema, "select year, duration from songs") == [(2005, Decimal("268.27"))]
+    assert query(schema, "select latitude, longitude from artists") == [(64.1, -21.9)]
+    plays = query(
+        schema,
+        "select user_id, session_id, item_in_session, start_time, song_id from songplays"
+        " order by item_in_session",
+    )
+    assert plays == [
+        (39, 5, 0, datetime(2018, 11, 1, 20, 57, 10, 796000), "SOTEST0001"),
+        (39, 5, 1, datetime(2018, 11, 1, 20, 57, 10, 797000), "SOTEST0001"),
+        (39, 5, 2, datetime(2018, 11, 1, 20, 57, 10, 796000), None),
+    ]
+
+
+def test_a_year_of_zero_means_unknown_however_it_is_written(schema: str, data: DataDir):
+    for n, year in enumerate([0, "0", 0.0, "", None, "1999"]):
+        data.song(song_id=f"SO{n}", year=year)
+    load(schema, data)
+    years = query(schema, "select year from songs order by song_id")
+    assert years == [(None,), (None,), (None,), (None,), (None,), (1999,)]
+
+
+def test_strings_that_do_not_spell_a_json_number_are_rejected(schema: str, data: DataDir):
+    bad = [
+        ("userId", " 39"),
+        ("userId", "007"),
+        ("userId", "0x1F"),
+        ("sessionId", "1.5"),
+        ("ts", "1e999"),
+        ("length", "1,5"),
+        ("length", "NaN"),
+        ("length", "Infinity"),
+        ("itemInSession", True),
+    ]
+    data.log("d.json", *({"itemInSession": n, field: value} for n, (field, value) in
+                         enumerate(bad)))  # fmt: skip
+    data.song(song_id="SO1", duration="+1")
+    data.song(song_id="SO2", artist_latitude="1e400")
+    load(schema, data)
+    assert scalar(schema, "select count(*) from songplays") == 0
+    assert query(schema, "select reason from etl_rejects order by file, line") == [
+        ("userId is not a whole number in range: ' 39'",),
+        ("userId is not a whole number in range: '007'",),
+        ("userId is not a whole number in range: '0x1F'",),
+        ("sessionId is not a whole number in range: '1.5'",),
+        ("ts is not a whole number in range: '1e999'",),
+        ("length is not a number: '1,5'",),
+        ("length is not a number: 'NaN'",),
+        ("length is not a number: 'Infinity'",),
+        ("itemInSession is not a whole number in range: True",),
+        ("duration is not a number: '+1'",),
+        ("artist_latitude is not a number: '1e400'",),
+    ]

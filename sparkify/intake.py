@@ -16,7 +16,6 @@ import csv
 import hashlib
 import itertools
 import logging
-import multiprocessing
 import os
 import shutil
 import stat
@@ -43,6 +42,7 @@ from sparkify.read import (
     too_big,
 )
 from sparkify.shape import Row, event_row, is_play, song_row
+from sparkify.workers import worker_pool
 
 logger = logging.getLogger(__name__)
 
@@ -442,9 +442,7 @@ class Intake:
     def _run(self, work: Callable[..., Shaped], *args: object, big: bool) -> "Future[Shaped]":
         """Run a unit of work in a worker once the input is big (or workers run), else here."""
         if self._pool is None and big:
-            # forkserver: workers must not inherit the open database connection.
-            context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(WORKERS, mp_context=context)
+            self._pool = worker_pool(WORKERS)
         if self._pool is not None:
             return self._pool.submit(work, *args)
         done: Future[Shaped] = Future()

@@ -11,6 +11,7 @@ from psycopg2.extensions import make_dsn
 import create_tables
 from helpers import DataDir, fresh_database
 from sparkify import db
+from tools.generate_data import generate
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_SAMPLE = REPO.parent / "shared" / "datasets" / "udacity-sparkify"
@@ -68,3 +69,11 @@ def real_sample() -> Path:
 def data(tmp_path: Path) -> DataDir:
     """An empty hand-made data folder."""
     return DataDir(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def large_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated data set whose load takes seconds and runs the worker processes."""
+    root = tmp_path_factory.mktemp("large")
+    generate(root, songs=2_000, events=150_000, seed=7)
+    return root

@@ -12,7 +12,6 @@ import pytest
 import create_tables
 import etl
 from helpers import fresh_database, query, scalar
-from tools.generate_data import generate
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = {
@@ -32,14 +31,6 @@ where application_name = 'sparkify'
     and state = 'active'
     and ltrim(query, e' \\n') like %s
 """
-
-
-@pytest.fixture(scope="module")
-def large_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated data set big enough that its load takes seconds."""
-    root = tmp_path_factory.mktemp("large")
-    generate(root, songs=2_000, events=150_000, seed=7)
-    return root
 
 
 def contents(dsn: str) -> dict[str, list[tuple]]:

@@ -5,6 +5,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from sparkify import interrupt
 from sparkify.errors import EtlError
 
 logger = logging.getLogger(__name__)
@@ -14,6 +15,7 @@ DSN_HELP = (
     "Default: the DATABASE_URL environment variable, else the embedded PostgreSQL "
     "that the scripts start on demand (data in .pgdata/, database sparkifydb)."
 )
+INTERRUPTED = "error: interrupted; nothing of the unfinished load was committed"
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -35,12 +37,18 @@ def configure_logging(verbose: bool) -> None:
 def run(job: Callable[[], int], verbose: bool) -> int:
     """Run job; turn a named error into one line on stderr and its exit code."""
     try:
-        return job()
+        with interrupt.interruptible():
+            return job()
     except EtlError as exc:
+        if interrupt.interrupted():  # the error is what the interrupt left behind
+            print(INTERRUPTED, file=sys.stderr)
+            return 130
         if verbose:
             logger.exception("failed")
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("error: interrupted; nothing of the unfinished load was committed", file=sys.stderr)
+        if verbose:
+            logger.exception("interrupted")
+        print(INTERRUPTED, file=sys.stderr)
         return 130

@@ -12,6 +12,7 @@ from psycopg2.extensions import connection, make_dsn, parse_dsn
 
 import sql_queries as q
 from sparkify.errors import DatabaseError
+from sparkify.interrupt import Cursor
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,12 @@ def connect(dsn: str) -> connection:
     """Open a connection that fails within seconds when the server is unreachable."""
     dsn_params(dsn)
     try:
-        return psycopg2.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S, application_name="sparkify")
+        return psycopg2.connect(
+            dsn,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            application_name="sparkify",
+            cursor_factory=Cursor,
+        )
     except psycopg2.OperationalError as exc:
         reason = " ".join(str(exc).split())
         raise DatabaseError(f"cannot connect to {mask_dsn(dsn)}: {reason}") from exc

@@ -13,6 +13,7 @@ import psycopg2.errors
 from psycopg2.extensions import connection, cursor
 
 import sql_queries as q
+from sparkify import interrupt
 from sparkify.copytext import copy_text
 from sparkify.db import connect
 from sparkify.errors import DatabaseError, SchemaError
@@ -51,6 +52,7 @@ class ChunkStream:
 
     def read(self, size: int = -1) -> str:
         """The next chunk, whatever size is asked (psycopg2 sends what it gets); "" at the end."""
+        interrupt.check()  # Ctrl-C does not raise inside the driver: stop here instead
         # An empty chunk (a file without plays) must not read as the end of the stream.
         return next((chunk for chunk in self._chunks if chunk), "")
 

@@ -1,7 +1,8 @@
-"""Signals and lost servers, as a user meets them: kill -9.
+"""Signals and lost servers, as a user meets them: Ctrl-C in every phase, kill -9.
 
 Each test runs etl.py as a process of its own (in a session of its own, so that it and its
-workers form one process group, as in a terminal) and asserts what is left of it.
+workers form one process group, as in a terminal) and asserts the exit code, every line it
+printed, that nothing was committed and that no process of it is left.
 """
 
 import os
@@ -11,11 +12,17 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg2
 import pytest
 
-from helpers import scalar
+import sql_queries as q
+from helpers import query, scalar
 
 REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data"
+INTERRUPTED = "error: interrupted; nothing of the unfinished load was committed\n"
+WAITING = "another etl.py is loading this database: waiting for it\n"
+TABLES = ["songplays", "users", "songs", "artists", "time", "etl_files", "etl_rejects"]
 # The loader's session, running a statement that starts with a prefix (and waiting, or not).
 LOADER = """
 select count(*)
@@ -64,6 +71,67 @@ def wait_until_gone(group: int, timeout: float = 10) -> list[str]:
     while (alive := live_processes(group)) and time.monotonic() < deadline:
         time.sleep(0.1)
     return alive
+
+
+def finish(load: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
+    """The load's output once it exits; a load that hangs is killed, with its group, and fails."""
+    try:
+        return load.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(load.pid, signal.SIGKILL)
+        load.communicate()
+        pytest.fail(f"etl.py did not exit within {timeout} s")
+
+
+def rows(dsn: str) -> dict[str, int]:
+    """How many rows each table the loader writes holds."""
+    return {table: scalar(dsn, f"select count(*) from {table}") for table in TABLES}
+
+
+def holding(dsn: str, *statements: str) -> psycopg2.extensions.connection:
+    """A connection in an open transaction that ran statements (to hold their locks)."""
+    conn = psycopg2.connect(dsn)
+    with conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
+    return conn
+
+
+# Where Ctrl-C lands, and how the test gets the load there and keeps it there:
+# - copy: a data set big enough that COPY streams for seconds, with the workers running;
+# - merge: the test holds a lock on users, so a statement of the merge waits for it;
+# - lock: the test holds the load lock, as another etl.py would.
+PHASES = {
+    "copy": ([], "copy stage_events", False),
+    "merge": (["lock table users in exclusive mode"], "", True),
+    "lock": ([q.load_lock_try], "select pg_advisory_xact_lock", False),
+}
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_ctrl_c_in_any_phase_exits_130_in_one_line_leaving_nothing(
+    schema: str, large_data: Path, phase: str
+):
+    statements, prefix, locked = PHASES[phase]
+    holder = holding(schema, *statements)
+    try:
+        load = start_load(schema, large_data if phase == "copy" else SAMPLE)
+        wait_for_loader(schema, prefix, locked)
+        started = time.monotonic()
+        os.killpg(load.pid, signal.SIGINT)  # as the terminal sends it: to the whole group
+        out, err = finish(load)
+    finally:
+        holder.close()
+    assert time.monotonic() - started < 10
+    assert load.returncode == 130
+    assert err == (WAITING if phase == "lock" else "") + INTERRUPTED
+    assert out == ""
+    assert wait_until_gone(load.pid) == []
+    assert set(rows(schema).values()) == {0}
+    # The one interrupt is raised once: recording the run afterwards still works.
+    assert query(schema, "select outcome, reason from etl_runs") == [
+        ("interrupted", "interrupted (Ctrl-C)")
+    ]
 
 
 def test_kill_9_of_etl_alone_leaves_no_worker_behind(schema: str, large_data: Path):

@@ -8,7 +8,7 @@ from psycopg2.extensions import cursor
 
 import sql_queries as q
 from sparkify.cli import add_common_options, configure_logging, run
-from sparkify.db import connect, ensure_database, mask_dsn, resolve_dsn
+from sparkify.db import connect, database_error, ensure_database, mask_dsn, resolve_dsn
 from sparkify.errors import DatabaseError
 
 
@@ -65,8 +65,7 @@ def create_schema(dsn: str, distributed: bool = False) -> None:
             for statement, params in schema_plan(distributed):
                 cur.execute(statement, params)
     except psycopg2.Error as exc:
-        reason = " ".join(str(exc).split())
-        raise DatabaseError(f"creating the schema failed: {reason}") from exc
+        raise database_error(exc, "creating the schema failed") from exc
     finally:
         conn.close()
 

@@ -8,7 +8,7 @@ import psycopg2
 from psycopg2.extensions import connection, cursor
 
 import sql_queries as q
-from sparkify.errors import DatabaseError
+from sparkify.db import database_error
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,7 @@ def run_checks(conn: connection, checks: Mapping[str, str] = q.data_checks) -> l
             cur.execute(q.checks_read_only)
             return evaluate(cur, checks)
     except psycopg2.Error as exc:
-        reason = " ".join(str(exc).split())
-        raise DatabaseError(f"the data checks could not run: {reason}") from exc
+        raise database_error(exc, "the data checks could not run") from exc
 
 
 def describe(result: CheckResult) -> str:

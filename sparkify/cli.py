@@ -3,9 +3,13 @@
 import argparse
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import psycopg2
 
 from sparkify import interrupt
+from sparkify.db import database_error
 from sparkify.errors import EtlError
 
 logger = logging.getLogger(__name__)
@@ -34,11 +38,29 @@ def configure_logging(verbose: bool) -> None:
     )
 
 
+@contextmanager
+def driver_reports_logged() -> Iterator[None]:
+    """Within: what psycopg2 prints itself (PyErr_Print) goes to the debug log instead.
+
+    It does so when the server sends a second error while it raises the first, as a server
+    shut down during a COPY does: SystemError lines beside the one error the script reports.
+    """
+    previous = sys.excepthook
+    sys.excepthook = lambda *exc_info: logger.debug("psycopg2 reported", exc_info=exc_info)
+    try:
+        yield
+    finally:
+        sys.excepthook = previous
+
+
 def run(job: Callable[[], int], verbose: bool) -> int:
     """Run job; turn a named error into one line on stderr and its exit code."""
     try:
-        with interrupt.interruptible():
-            return job()
+        with interrupt.interruptible(), driver_reports_logged():
+            try:
+                return job()
+            except psycopg2.Error as exc:  # one that no step named: classified all the same
+                raise database_error(exc, "a database statement failed") from exc
     except EtlError as exc:
         if interrupt.interrupted():  # the error is what the interrupt left behind
             print(INTERRUPTED, file=sys.stderr)

@@ -2,12 +2,14 @@
 
 import logging
 import os
+import re
 import subprocess
 import warnings
 from pathlib import Path
 from types import ModuleType
 
 import psycopg2
+import psycopg2.errors
 from psycopg2.extensions import connection, make_dsn, parse_dsn
 
 import sql_queries as q
@@ -125,6 +127,53 @@ def ensure_database(dsn: str) -> None:
                 cur.execute(q.database_create.format(q.sql.Identifier(dbname)))
     finally:
         admin.close()
+
+
+# Errors that mean the server ended the session (shut down, restarted, crashed, unreachable).
+CONNECTION_LOST = (
+    psycopg2.errors.AdminShutdown,
+    psycopg2.errors.CrashShutdown,
+    psycopg2.errors.CannotConnectNow,
+    psycopg2.InterfaceError,
+)
+MISSING_KEY = re.compile(r"Key \((\w+)\)=\((.*)\) is not present in table \"(\w+)\"")
+
+
+def database_error(exc: psycopg2.Error, action: str) -> DatabaseError:
+    """The one-line DatabaseError for a failed database call: what failed, why, what to do."""
+    exc = first_error(exc)
+    reason = " ".join(str(exc).split())
+    if isinstance(exc, psycopg2.errors.ForeignKeyViolation) and exc.diag.table_name == "songplays":
+        return DatabaseError(f"{action}: {orphan_plays(exc) or reason}")
+    if isinstance(exc, CONNECTION_LOST) or (
+        isinstance(exc, psycopg2.OperationalError) and exc.pgcode is None
+    ):
+        return DatabaseError(
+            f"{action}: the server closed the connection ({reason}); nothing was committed: "
+            "run it again once the server is back"
+        )
+    return DatabaseError(f"{action}: {reason}")
+
+
+def first_error(exc: psycopg2.Error) -> psycopg2.Error:
+    """The error that failed the work, not the one met while rolling it back after it."""
+    while isinstance(exc, psycopg2.InterfaceError) and isinstance(exc.__context__, psycopg2.Error):
+        exc = exc.__context__
+    return exc
+
+
+def orphan_plays(exc: psycopg2.errors.ForeignKeyViolation) -> str | None:
+    """What to say when songplays holds plays whose user, time, song or artist was deleted."""
+    found = MISSING_KEY.search(exc.diag.message_detail or "")
+    if found is None:
+        return None
+    column, value, table = found.groups()
+    return (
+        f"songplays holds plays of {column} {value}, which {table} does not hold (deleted by "
+        f"hand?): delete those plays, or load again with --full-refresh to restore the "
+        f"{table} row from the files (the data check "
+        f"'songplay {column.removesuffix('_id')} in {table}' lists such plays)"
+    )
 
 
 def scratch_dsn(dsn: str) -> str:

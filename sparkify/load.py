@@ -15,7 +15,7 @@ from psycopg2.extensions import connection, cursor
 import sql_queries as q
 from sparkify import interrupt
 from sparkify.copytext import copy_text
-from sparkify.db import connect
+from sparkify.db import connect, database_error
 from sparkify.errors import DatabaseError, SchemaError
 from sparkify.intake import READ_AHEAD, FilePath, Intake
 from sparkify.shape import Row
@@ -185,8 +185,7 @@ def load(
             started = time.perf_counter()
         logger.info("commit: %.2f s", time.perf_counter() - started)
     except psycopg2.Error as exc:
-        reason = " ".join(str(exc).split())
-        raise DatabaseError(f"the load was rolled back: {reason}") from exc
+        raise database_error(exc, "the load was rolled back") from exc
     return summary
 
 

@@ -1,4 +1,4 @@
-"""Signals and lost servers, as a user meets them: Ctrl-C in every phase, kill -9.
+"""Signals and lost servers, as a user meets them: Ctrl-C in every phase, kill -9, pg_ctl stop.
 
 Each test runs etl.py as a process of its own (in a session of its own, so that it and its
 workers form one process group, as in a terminal) and asserts the exit code, every line it
@@ -6,17 +6,22 @@ printed, that nothing was committed and that no process of it is left.
 """
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
 import pytest
 
+import create_tables
 import sql_queries as q
-from helpers import query, scalar
+from helpers import fresh_database, query, scalar
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data"
@@ -150,3 +155,94 @@ def test_kill_9_of_etl_alone_leaves_no_worker_behind(schema: str, large_data: Pa
     finally:
         if live_processes(load.pid):
             os.killpg(load.pid, signal.SIGKILL)
+
+
+def server_bin() -> Path:
+    """The folder of this machine's PostgreSQL server programs (initdb, pg_ctl)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail("no PostgreSQL server programs under /usr/lib/postgresql/*/bin")
+        pytest.skip("no PostgreSQL server programs under /usr/lib/postgresql/*/bin")
+    return found[-1].parent
+
+
+class Server:
+    """A PostgreSQL server of the test's own, on a free loopback port, that a test may stop."""
+
+    def __init__(self, root: Path) -> None:
+        self.bin = server_bin()
+        self.root = root
+        self.data = root / "data"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.dsn = f"host=127.0.0.1 port={self.port} user=postgres dbname=sparkifydb"
+
+    def pg(self, program: str, *args: str) -> None:
+        """Run a server program as the server's owner (postgres when the tests run as root)."""
+        owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        command = [*owner, str(self.bin / program), *args]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self.pg("pg_ctl", "start", "-w", "-D", str(self.data), "-l", str(self.root / "log"),
+                "-o", options)  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (fast: as an operator does, ending every session)."""
+        self.pg("pg_ctl", "stop", "-w", "-m", mode, "-D", str(self.data))
+
+
+@pytest.fixture(scope="module")
+def own_server() -> Iterator[Server]:
+    """A server made for these tests, started; stopped and deleted afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="sparkify-server-", dir="/tmp"))
+    try:
+        server = Server(root)
+        if os.geteuid() == 0:
+            shutil.chown(root, "postgres")
+        server.pg("initdb", "-D", str(server.data), "-U", "postgres", "-A", "trust")
+        server.start()
+        try:
+            yield server
+        finally:
+            if (server.data / "postmaster.pid").exists():
+                server.stop("immediate")
+    finally:
+        shutil.rmtree(root)
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_a_server_shut_down_mid_load_is_one_line_and_exit_2(
+    own_server: Server, large_data: Path, phase: str
+):
+    with fresh_database(make_admin(own_server)) as dsn:
+        create_tables.create_schema(dsn)
+        statements, prefix, locked = PHASES[phase]
+        holder = holding(dsn, *statements)
+        load = start_load(dsn, large_data if phase == "copy" else SAMPLE)
+        try:
+            wait_for_loader(dsn, prefix, locked)
+            own_server.stop("fast")
+            out, err = finish(load)
+        finally:
+            holder.close()
+            own_server.start()
+        assert load.returncode == 2
+        assert err.startswith(
+            ("another etl.py is loading this database: waiting for it\n" if phase == "lock" else "")
+            + "error: the load was rolled back: the server closed the connection ("
+        )
+        assert err.endswith("); nothing was committed: run it again once the server is back\n")
+        assert err.count("\n") == (2 if phase == "lock" else 1)
+        assert out == ""
+        assert wait_until_gone(load.pid) == []
+        assert set(rows(dsn).values()) == {0}
+
+
+def make_admin(server: Server) -> str:
+    """The admin DSN of a server."""
+    return server.dsn.replace("dbname=sparkifydb", "dbname=postgres")

@@ -71,8 +71,72 @@ def stop_embedded() -> None:
 
 
 def resolve_dsn(dsn: str | None) -> str:
-    """The DSN to load into: the argument, else DATABASE_URL, else the embedded server."""
-    return dsn or os.environ.get("DATABASE_URL") or embedded_dsn()
+    """The DSN to load into: the argument, else DATABASE_URL, else the embedded server.
+
+    An empty one is an error, not a default: it is mostly an unset shell variable
+    (`--dsn "$DSN"`), and the embedded server is then the wrong database to change.
+    """
+    if dsn is not None:
+        if not dsn.strip():
+            raise DatabaseError(
+                "--dsn is empty (an unset shell variable?): give a connection string, "
+                "or leave --dsn out to use DATABASE_URL or the embedded PostgreSQL"
+            )
+        return dsn
+    url = os.environ.get("DATABASE_URL")
+    if url is not None:
+        if not url.strip():
+            raise DatabaseError(
+                "DATABASE_URL is set but empty: give it a connection string, "
+                "or unset it to use the embedded PostgreSQL"
+            )
+        return url
+    return embedded_dsn()
+
+
+# Where a password may sit in a DSN, also in one libpq cannot parse: a URI's user info (up to
+# the first @, as libpq reads it, and up to the last, as a person may have meant it), or the
+# value of a password key, quoted or not, closed or not.
+URI_PASSWORDS = [
+    re.compile(r"^\s*\w+://[^@/]*?:([^@/]*)@"),
+    re.compile(r"^\s*\w+://[^@]*?:(.*)@"),
+]
+KEY_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s']\S*)")
+SHORTEST_SECRET = 3  # shorter ones are not looked for in free text: they are in every word
+SEPARATORS = set("=:/@?&[]")  # what libpq quotes of its own, one character at a time
+
+
+def dsn_secrets(dsn: str) -> list[str]:
+    """What in a DSN may be its password, longest first."""
+    found = [m.group(1) for pattern in URI_PASSWORDS if (m := pattern.search(dsn))]
+    # libpq ends a URI's user info at a "/": the two sides of one then land elsewhere.
+    found += [piece for secret in found for piece in secret.split("/")]
+    for value in KEY_PASSWORD.findall(dsn):
+        found += [value, value.strip("'")]
+    return sorted({s for s in found if len(s) >= SHORTEST_SECRET}, key=len, reverse=True)
+
+
+def redact(text: str, dsn: str) -> str:
+    """Text with whatever may be the DSN's password replaced by ***."""
+    for secret in dsn_secrets(dsn):
+        text = text.replace(secret, "***")
+    return text
+
+
+def elide_quoted(message: str) -> str:
+    """A libpq parse error with the input it quotes elided (it may hold the password)."""
+    kept, rest = [], message
+    while (start := rest.find('"')) >= 0:
+        kept.append(rest[:start])
+        if rest[start + 1 : start + 2] in SEPARATORS and rest[start + 2 : start + 3] == '"':
+            kept.append(rest[start : start + 3])
+            rest = rest[start + 3 :]
+            continue
+        # The input may hold quotes itself: its piece runs to the last quote of the message.
+        end = rest.rfind('"')
+        kept.append('"***"')
+        rest = rest[end + 1 :] if end > start else ""
+    return "".join(kept) + rest
 
 
 def dsn_params(dsn: str) -> dict[str, str]:
@@ -80,10 +144,13 @@ def dsn_params(dsn: str) -> dict[str, str]:
     try:
         return parse_dsn(dsn)
     except psycopg2.ProgrammingError as exc:
-        reason = " ".join(str(exc).split())
+        # libpq quotes the input it could not parse, password and all: keep only its words.
+        reason = redact(" ".join(str(exc).split()).removeprefix("invalid dsn: "), dsn)
+        reason = elide_quoted(reason)
+        # from None: the driver's own error, printed by --verbose, quotes the password too.
         raise DatabaseError(
             f"the DSN does not parse ({reason}): check --dsn or DATABASE_URL"
-        ) from exc
+        ) from None
 
 
 def mask_dsn(dsn: str) -> str:
@@ -94,11 +161,14 @@ def mask_dsn(dsn: str) -> str:
         return "<a DSN that does not parse>"
     if "password" in params:
         params["password"] = "***"
-    return make_dsn(**params)
+    return redact(make_dsn(**params), dsn)
 
 
-def connect(dsn: str) -> connection:
-    """Open a connection that fails within seconds when the server is unreachable."""
+def connect(dsn: str, origin: str | None = None) -> connection:
+    """Open a connection that fails within seconds when the server is unreachable.
+
+    origin: the DSN that dsn was made from, whose password must not be printed either.
+    """
     dsn_params(dsn)
     try:
         return psycopg2.connect(
@@ -108,8 +178,9 @@ def connect(dsn: str) -> connection:
             cursor_factory=Cursor,
         )
     except psycopg2.OperationalError as exc:
-        reason = " ".join(str(exc).split())
-        raise DatabaseError(f"cannot connect to {mask_dsn(dsn)}: {reason}") from exc
+        reason = redact(redact(" ".join(str(exc).split()), dsn), origin or dsn)
+        shown = redact(mask_dsn(dsn), origin or dsn)
+        raise DatabaseError(f"cannot connect to {shown}: {reason}") from None
 
 
 def ensure_database(dsn: str) -> None:
@@ -117,7 +188,7 @@ def ensure_database(dsn: str) -> None:
     dbname = dsn_params(dsn).get("dbname")
     if not dbname:
         return
-    admin = connect(make_dsn(dsn, dbname="postgres"))
+    admin = connect(make_dsn(dsn, dbname="postgres"), origin=dsn)
     admin.autocommit = True
     try:
         with admin.cursor() as cur:

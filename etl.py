@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from psycopg2.extensions import connection
-from tqdm import tqdm
 
 from sparkify.checks import CheckResult, describe, run_checks
 from sparkify.cli import add_common_options, configure_logging, run
@@ -16,6 +15,7 @@ from sparkify.db import connect, mask_dsn, resolve_dsn
 from sparkify.errors import DataError, EtlError
 from sparkify.intake import Intake
 from sparkify.load import Summary, check_schema, load, record_failed_run
+from sparkify.progress import Display, total_bytes
 from sparkify.read import Refusal, json_files
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
@@ -76,34 +76,31 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-def progress(files: list[str], label: str) -> Iterable[str]:
-    """Files, with a progress bar on stderr."""
-    # disable=None: no bar when stderr is not a terminal (cron, CI logs).
-    return tqdm(files, desc=label, unit="file", disable=None)
-
-
 def format_summary(summary: Summary, target: str) -> str:
-    """The end-of-run report: files, rows per table, the song-match rate, repairs and rejects."""
+    """The end-of-run report: what this run read, repaired and rejected; what the tables hold."""
     lines = [
-        f"loaded into {target}",
-        f"run id: {summary.run_id} (etl_runs)",
-        f"files: {summary.files_read:,} read, {summary.files_unchanged:,} unchanged and skipped",
+        f"loaded into {target}"
+        if summary.files_read
+        else f"no file read, nothing loaded into {target}",
+        f"this run (id {summary.run_id}, in etl_runs):",
+        f"  files: {summary.files_read:,} read, {summary.files_unchanged:,} unchanged and skipped",
     ]
     if summary.files_empty:
-        lines.append(f"note: {summary.files_empty:,} empty files skipped")
+        lines.append(f"  note: {summary.files_empty:,} empty files skipped")
+    by_field = ", ".join(f"{field} {n:,}" for field, n in sorted(summary.repaired.items()))
+    repaired = sum(summary.repaired.values())
+    lines.append(f"  mis-decoded text repaired: {repaired:,} ({by_field or 'none'})")
+    lines.append(f"  rejected records: {summary.rejected:,}")
+    if summary.rejected:
+        lines.append(f"    see: select * from etl_rejects where run_id = '{summary.run_id}'")
+    lines.append("the tables now hold:")
     lines.append(f"  {'table':<10} {'rows':>12}")
     lines += [f"  {table:<10} {rows:>12,}" for table, rows in summary.row_counts.items()]
     plays = summary.row_counts["songplays"]
     rate = summary.matched_plays / plays if plays else 0.0
     lines.append(
-        f"song plays matched to a song: {summary.matched_plays:,} of {plays:,} ({rate:.2%})"
+        f"  song plays matched to a song: {summary.matched_plays:,} of {plays:,} ({rate:.2%})"
     )
-    by_field = ", ".join(f"{field} {n:,}" for field, n in sorted(summary.repaired.items()))
-    repaired = sum(summary.repaired.values())
-    lines.append(f"mis-decoded text repaired: {repaired:,} ({by_field or 'none'})")
-    lines.append(f"rejected records: {summary.rejected:,}")
-    if summary.rejected:
-        lines.append(f"  see: select * from etl_rejects where run_id = '{summary.run_id}'")
     return "\n".join(lines)
 
 
@@ -126,6 +123,7 @@ def load_recorded(
     logs: Iterable[str],
     refused: Iterable[Refusal],
     full_refresh: bool,
+    display: Display,
 ) -> Summary:
     """Load in a run of its own; a run that does not commit is recorded in etl_runs after all.
 
@@ -135,7 +133,8 @@ def load_recorded(
     try:
         with Intake(run_id, full_refresh=full_refresh) as intake:
             intake.refuse(refused)
-            return load(conn, intake, songs, logs, started_at)
+            intake.progress = display.advance
+            return load(conn, intake, songs, logs, started_at, status=display.status)
     except EtlError as exc:
         record_failed_run(dsn, run_id, started_at, "rolled back", str(exc))
         raise
@@ -159,9 +158,12 @@ def main(argv: list[str] | None = None) -> int:
         conn = connect(dsn)
         try:
             check_schema(conn)
-            songs = progress(song_files.files, "song files")
-            logs = progress(log_files.files, "log files")
-            summary = load_recorded(dsn, conn, songs, logs, refused, args.full_refresh)
+            songs, logs = song_files.files, log_files.files
+            display = Display(len(songs), total_bytes(logs), enabled=not args.verbose)
+            try:
+                summary = load_recorded(dsn, conn, songs, logs, refused, args.full_refresh, display)
+            finally:
+                display.close()  # before the summary or the error line
             print(format_summary(summary, mask_dsn(dsn)))
             if args.check:
                 report_checks(run_checks(conn))

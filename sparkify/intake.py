@@ -112,6 +112,14 @@ class Block(NamedTuple):
 
 
 Pending = deque[tuple[Block, Future[ShapedLines]]]  # blocks being shaped, in file order
+# Told how much work an intake took in: SONG_FILES (files) or LOG_BYTES (bytes of log files).
+Progress = Callable[[str, int], None]
+SONG_FILES = "song files"
+LOG_BYTES = "log bytes"
+
+
+def no_progress(kind: str, amount: int) -> None:
+    """Show no progress (an Intake's default)."""
 
 
 class SongFile(NamedTuple):
@@ -375,6 +383,8 @@ class Intake:
         self._bytes_read = 0
         self._files_read = 0
         self._pool: ProcessPoolExecutor | None = None
+        # Told of work as it is taken back from the workers, which run ahead, in input order.
+        self.progress: Progress = no_progress
         # Closed by __exit__: an Intake lives as long as its load.
         self._rejects = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=REJECTS_IN_MEMORY, mode="w+", newline="", encoding="utf-8"
@@ -482,6 +492,7 @@ class Intake:
             if song.outcome == "rejected":
                 self.rejected += 1
                 self._write_reject(path, 1, song.reason, song.raw)
+        self.progress(SONG_FILES, len(paths))
         return result.text
 
     def _take_lines(self, block: Block, shaped: "Future[ShapedLines]") -> Iterator[str]:
@@ -490,6 +501,7 @@ class Intake:
         Blocks come back in file order, so the blocks of one file arrive one after another.
         """
         result, held = shaped.result(), self._held
+        self.progress(LOG_BYTES, block.span.length)
         if held.tally is not block.tally:
             held.reset(block.tally)
         failure = result.failure or block.failure
@@ -516,6 +528,7 @@ class Intake:
                 raise not_regular(status.st_mode)
             if is_unchanged(path, status.st_size, self._known(path)):
                 self.unchanged += 1
+                self.progress(LOG_BYTES, status.st_size)
                 return None
         except OSError as exc:
             self._reject_file(path, unreadable(exc))

@@ -4,7 +4,7 @@ import itertools
 import logging
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 # Rows per chunk of a COPY stream: enough to send in few calls, few enough to stay light.
 CHUNK_ROWS = 2_000
+
+Status = Callable[[str], None]  # told what the load is doing, for a person watching it
 
 
 @dataclass
@@ -156,32 +158,46 @@ def record_files(cur: cursor, intake: Intake) -> None:
     )
 
 
+def no_status(text: str) -> None:
+    """Show nothing of what the load is doing (the default of load's status)."""
+
+
 def load(
     conn: connection,
     intake: Intake,
     song_files: Iterable[FilePath],
     log_files: Iterable[FilePath],
     started_at: datetime | None = None,
+    status: Status = no_status,
 ) -> Summary:
-    """Stage and merge songs, events, rejects, the manifest and the run's row in one transaction."""
+    """Stage and merge songs, events, rejects, the manifest and the run's row in one transaction.
+
+    status is told, in a few words, each step that runs for long without reading a file.
+    """
     started_at = started_at or datetime.now(UTC)
     try:
         with conn, conn.cursor() as cur:
             take_load_lock(cur)
             run_all(cur, q.load_settings_queries)
+            status("counting the rows of the tables")
             before = row_counts(cur)
             intake.manifest = read_manifest(cur)
             run_all(cur, q.stage_table_queries)
             stage(cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files))
             # The workers start on the log files while the database merges the songs.
             play_text = intake.event_text(log_files, ahead=READ_AHEAD)
+            status("merging the songs and artists")
             run_all(cur, q.song_merge_queries)
             plays = stage(cur, "stage_events", q.event_stage_copy, play_text)
+            status(f"merging {plays:,} song plays into time, users and songplays")
             run_all(cur, q.event_stage_analyze_queries)
             merge_plays(cur, plays)
+            status("recording the files read and the rejects")
             record_files(cur, intake)
+            status("counting the rows of the tables")
             summary = run_summary(cur, intake)
             record_run(cur, summary, before, started_at)
+            status("committing")
             started = time.perf_counter()
         logger.info("commit: %.2f s", time.perf_counter() - started)
     except psycopg2.Error as exc:

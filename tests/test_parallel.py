@@ -36,7 +36,7 @@ def loaded(server: str, data: DataDir, capsys: pytest.CaptureFixture[str]) -> tu
                   TABLES.items()}  # fmt: skip
     # Without the first line (the database), and with each run id the same.
     summary = RUN_ID.sub("<run id>", capsys.readouterr().out).split("\n")[1:]
-    return tables, summary
+    return tables, [line.strip() for line in summary]
 
 
 def test_workers_and_one_process_load_the_same(

@@ -70,7 +70,7 @@ def test_blank_lines_non_json_files_and_empty_files_are_skipped(
     (data.root / "log_data" / "notes.txt").write_text("not data")
     (data.root / "log_data" / "empty.json").write_bytes(b"")
     assert load(schema, data) == 0
-    assert "files: 2 read, 0 unchanged and skipped\nnote: 1 empty files skipped\n" in (
+    assert "files: 2 read, 0 unchanged and skipped\n  note: 1 empty files skipped\n" in (
         capsys.readouterr().out
     )
     assert scalar(schema, "select count(*) from songplays") == 1
@@ -94,7 +94,7 @@ def test_summary_counts_rejects_and_says_where_to_look(dsn: str, data: DataDir):
     assert result.returncode == 0
     run_id = scalar(dsn, "select run_id from etl_rejects")
     assert "rejected records: 1\n" in result.stdout
-    assert f"  see: select * from etl_rejects where run_id = '{run_id}'\n" in result.stdout
+    assert f"\n    see: select * from etl_rejects where run_id = '{run_id}'\n" in result.stdout
 
 
 def test_strict_exits_6_after_loading_the_valid_rows(schema: str, data: DataDir, capsys):

@@ -77,11 +77,11 @@ def test_two_loads_at_once_serialize_and_double_nothing(schema: str, data: DataD
     assert scalar(schema, "select count(*) from songplays") == 3000
     # The second run waited for the first, then found every file loaded.
     files = [
-        next(line for line in out.split("\n") if line.startswith("files:")) for out, _ in outputs
+        next(line for line in out.split("\n") if line.startswith("  files:")) for out, _ in outputs
     ]
     assert sorted(files) == [
-        "files: 0 read, 11 unchanged and skipped",
-        "files: 11 read, 0 unchanged and skipped",
+        "  files: 0 read, 11 unchanged and skipped",
+        "  files: 11 read, 0 unchanged and skipped",
     ]
     assert scalar(schema, "select count(*) from etl_files") == 11
 

@@ -42,7 +42,7 @@ def test_each_committed_run_records_what_it_did(schema: str, data: DataDir):
     done = run_etl(schema, data)
     assert done.returncode == 0, done.stderr
     (run_id,) = query(schema, "select run_id from etl_runs")[0]
-    assert f"run id: {run_id} (etl_runs)\n" in done.stdout
+    assert f"\nthis run (id {run_id}, in etl_runs):\n" in done.stdout
     data.log("c.json", {"itemInSession": 3})
     assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
     assert runs(schema) == [

@@ -282,7 +282,7 @@ def create_schema(dsn: str, foreign_keys: bool = False) -> None:
     """Our tables from the project's DDL: keys, unique constraints, index, and FKs if asked."""
     plan = create_tables.schema_plan(distributed=False)
     if not foreign_keys:
-        plan = [step for step in plan if step[0] != q.songplay_foreign_keys_create]
+        plan = [step for step in plan if step[0] not in q.songplay_foreign_keys_create]
     conn = psycopg2.connect(dsn)
     try:
         with conn, conn.cursor() as cur:

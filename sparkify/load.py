@@ -111,17 +111,18 @@ def stage(cur: cursor, table: str, copy_sql: str, chunks: Iterable[str]) -> int:
     return cur.rowcount
 
 
-def merge_plays(cur: cursor, staged: int) -> None:
+def merge_plays(cur: cursor, staged: int, citus: bool) -> None:
     """Merge the staged plays into time, users and songplays: in bulk into an empty songplays."""
     cur.execute(q.songplay_bulk_load)
     bulk = staged > 0 and cur.fetchone()[0]
-    if bulk and not uses_citus(cur) and merge_in_bulk(cur):
+    # Citus cannot run the bulk insert's anti-join (a correlated subquery over songplays).
+    if bulk and not citus and merge_in_bulk(cur):
         return
     if bulk:
-        run_all(cur, [q.songplay_foreign_keys_drop])
+        run_all(cur, q.songplay_foreign_keys_drop)
     run_all(cur, q.event_merge_queries)
     if bulk:
-        run_all(cur, [q.songplay_foreign_keys_create])
+        run_all(cur, q.songplay_foreign_keys_create)
 
 
 def uses_citus(cur: cursor) -> bool:
@@ -181,17 +182,18 @@ def load(
             run_all(cur, q.load_settings_queries)
             status("counting the rows of the tables")
             before = row_counts(cur)
+            citus = uses_citus(cur)
             intake.manifest = read_manifest(cur)
             run_all(cur, q.stage_table_queries)
             stage(cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files))
             # The workers start on the log files while the database merges the songs.
             play_text = intake.event_text(log_files, ahead=READ_AHEAD)
             status("merging the songs and artists")
-            run_all(cur, q.song_merge_queries)
+            run_all(cur, q.citus_song_merge_queries if citus else q.song_merge_queries)
             plays = stage(cur, "stage_events", q.event_stage_copy, play_text)
             status(f"merging {plays:,} song plays into time, users and songplays")
             run_all(cur, q.event_stage_analyze_queries)
-            merge_plays(cur, plays)
+            merge_plays(cur, plays, citus)
             status("recording the files read and the rejects")
             record_files(cur, intake)
             status("counting the rows of the tables")

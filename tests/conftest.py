@@ -1,4 +1,7 @@
-"""Fixtures: a real PostgreSQL server, a fresh database per test, and hand-made data folders."""
+"""Fixtures: a real PostgreSQL server, a fresh database per test, and hand-made data folders.
+
+Where CITUS_URL names a Citus coordinator database, fresh databases on its cluster too.
+"""
 
 import os
 from collections.abc import Iterator
@@ -9,13 +12,17 @@ import pytest
 from psycopg2.extensions import make_dsn
 
 import create_tables
-from helpers import DataDir, fresh_database
+from helpers import DataDir, citus_nodes, fresh_citus_database, fresh_database
 from sparkify import db
 from tools.generate_data import generate
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_SAMPLE = REPO.parent / "shared" / "datasets" / "udacity-sparkify"
 LOCAL_SERVER = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+CITUS_MISSING = (
+    "CITUS_URL is not set: it names a Citus coordinator database that has workers, "
+    "e.g. postgresql://postgres@127.0.0.1:9700/sparkifydb (CI has no Citus)"
+)
 
 
 def reachable(dsn: str) -> bool:
@@ -77,3 +84,21 @@ def large_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("large")
     generate(root, songs=2_000, events=150_000, seed=7)
     return root
+
+
+@pytest.fixture(scope="session")
+def citus_url() -> str:
+    """The Citus coordinator database named by CITUS_URL, which must have workers."""
+    url = os.environ.get("CITUS_URL")
+    if not url:
+        pytest.skip(CITUS_MISSING)
+    if not citus_nodes(url)[1]:
+        pytest.fail(f"CITUS_URL names {db.mask_dsn(url)}, a database without Citus workers")
+    return url
+
+
+@pytest.fixture
+def citus(citus_url: str) -> Iterator[str]:
+    """A fresh database on the Citus cluster of CITUS_URL, with its workers; dropped afterwards."""
+    with fresh_citus_database(citus_url) as dsn:
+        yield dsn

@@ -757,9 +757,11 @@ bulk_merge_rollback = "rollback to savepoint bulk_merge"
 bulk_merge_release = "release savepoint bulk_merge"
 
 # Whether songplays is empty, so that a load can fill it in bulk (bulk_merge_queries).
+# (select 1, not an empty select list: Citus fails on that over a distributed table, "a column
+# definition list is required for functions returning record".)
 songplay_bulk_load = """
 select not exists (
-    select
+    select 1
     from songplays
 )
 """

@@ -68,6 +68,33 @@ order by conname
 """
 
 
+# The insight queries (sql_queries.py, INSIGHT) with their parameters.
+INSIGHT = {
+    "plays_by_hour": {},
+    "plays_by_weekday": {},
+    "plays_by_level": {},
+    "top_songs": {"limit": 10},
+    "top_artists": {"limit": 10},
+    "most_active_users": {"limit": 10},
+    "top_locations": {"limit": 10},
+    "platform_mix": {},
+}
+
+
+def insight(dsn: str) -> dict[str, list[tuple]]:
+    """What each insight query answers."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            answers = {}
+            for name, params in INSIGHT.items():
+                cur.execute(getattr(q, name), params)
+                answers[name] = cur.fetchall()
+            return answers
+    finally:
+        conn.close()
+
+
 def create_distributed(dsn: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
     """create_tables.py --distributed, which must succeed silently on stderr; its stdout lines."""
     assert create_tables.main(["--dsn", dsn, "--distributed"]) == 0
@@ -102,6 +129,7 @@ def assert_same_loads(citus: str, single: str, source: Path, data: Path) -> None
     load(citus, data, "--full-refresh")
     load(single, data, "--full-refresh")
     assert differences(star_rows(citus), star_rows(single)) == {}
+    assert insight(citus) == insight(single)
 
 
 def test_the_real_sample_loads_on_the_workers_to_the_one_server_tables(
@@ -119,6 +147,7 @@ def test_the_real_sample_loads_on_the_workers_to_the_one_server_tables(
     assert len(placements) > 1
     assert placements == set(workers)
     assert differences(star_rows(citus), star_rows(schema)) == {}
+    assert insight(citus) == insight(schema)
 
 
 def test_incremental_loads_and_full_refresh_match_one_server(

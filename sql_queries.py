@@ -322,6 +322,12 @@ load_work_mem_set = "set local work_mem = '256MB'"
 # its statement to the end while holding the load lock.
 load_connection_check_set = "set local client_connection_check_interval = '1s'"
 
+# On Citus, one connection per node from the start: once the load modifies the reference tables
+# that songplays references, Citus runs the transaction's multi-shard commands so anyway, and a
+# parallel read before that (the row counts) makes the modification fail ("cannot modify table
+# artists because there was a parallel operation on a distributed table").
+citus_sequential_mode_set = "set local citus.multi_shard_modify_mode to 'sequential'"
+
 # One load at a time per database: a second run waits for the first to commit.
 load_lock_try = """
 select pg_try_advisory_xact_lock(hashtext('sparkify.etl'))
@@ -803,6 +809,7 @@ drop_table_queries = [
     time_table_drop,
 ]
 load_settings_queries = [load_work_mem_set, load_connection_check_set]
+citus_load_settings_queries = [*load_settings_queries, citus_sequential_mode_set]
 stage_table_queries = [song_stage_create, event_stage_create, file_stage_create]
 song_merge_queries = [
     song_key_stage_create,

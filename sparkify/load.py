@@ -179,10 +179,10 @@ def load(
     try:
         with conn, conn.cursor() as cur:
             take_load_lock(cur)
-            run_all(cur, q.load_settings_queries)
+            citus = uses_citus(cur)
+            run_all(cur, q.citus_load_settings_queries if citus else q.load_settings_queries)
             status("counting the rows of the tables")
             before = row_counts(cur)
-            citus = uses_citus(cur)
             intake.manifest = read_manifest(cur)
             run_all(cur, q.stage_table_queries)
             stage(cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files))

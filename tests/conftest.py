@@ -12,7 +12,8 @@ import pytest
 from psycopg2.extensions import make_dsn
 
 import create_tables
-from helpers import DataDir, citus_nodes, fresh_citus_database, fresh_database
+from bench.citus import citus_nodes, fresh_citus_database
+from helpers import DataDir, fresh_database
 from sparkify import db
 from tools.generate_data import generate
 

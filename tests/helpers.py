@@ -9,10 +9,11 @@ from pathlib import Path
 import orjson
 import psycopg2
 from psycopg2 import sql
-from psycopg2.extensions import make_dsn, parse_dsn
+from psycopg2.extensions import make_dsn
 
 import create_tables
 import etl
+from bench.citus import STAR_TABLES, TABLE_COLUMNS
 
 
 def query(dsn: str, statement: str | sql.Composable, params: tuple = ()) -> list[tuple]:
@@ -59,69 +60,9 @@ def fresh_database(server: str) -> Iterator[str]:
         execute(server, f"drop database {name} with (force)")
 
 
-Node = tuple[str, int]
-
-CITUS_NODES = """
-select
-    groupid = 0 as is_coordinator,
-    nodename,
-    nodeport
-from pg_dist_node
-where isactive
-    and noderole = 'primary'
-order by nodename, nodeport
-"""
-
-
-def citus_nodes(url: str) -> tuple[Node, list[Node]]:
-    """The coordinator and the active workers that the Citus database at url knows."""
-    nodes = query(url, CITUS_NODES)
-    workers = [(host, port) for is_coordinator, host, port in nodes if not is_coordinator]
-    coordinator = [(host, port) for is_coordinator, host, port in nodes if is_coordinator]
-    params = parse_dsn(url)
-    return (coordinator or [(params["host"], int(params.get("port", 5432)))])[0], workers
-
-
-@contextmanager
-def fresh_citus_database(url: str) -> Iterator[str]:
-    """A new database on every node of url's cluster, its workers registered; dropped on exit.
-
-    Citus keeps its nodes per database: a database made by create database alone has none.
-    """
-    coordinator, workers = citus_nodes(url)
-    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
-    made = []
-    try:
-        for host, port in [coordinator, *workers]:
-            admin = make_dsn(url, host=host, port=port, dbname="postgres")
-            execute(admin, f"create database {name}")
-            made.append(admin)
-            execute(make_dsn(admin, dbname=name), "create extension citus")
-        dsn = make_dsn(url, dbname=name)
-        execute(dsn, "select citus_set_coordinator_host(%s, %s)", coordinator)
-        for worker in workers:
-            execute(dsn, "select citus_add_node(%s, %s)", worker)
-        yield dsn
-    finally:
-        for admin in made:
-            execute(admin, f"drop database if exists {name} with (force)")
-
-
 def scalar(dsn: str, statement: str, params: tuple = ()) -> object:
     """The single value of one query."""
     return query(dsn, statement, params)[0][0]
-
-
-STAR_TABLES = ["songplays", "users", "songs", "artists", "time"]
-
-TABLE_COLUMNS = """
-select column_name
-from information_schema.columns
-where table_schema = current_schema()
-    and table_name = %s
-    and column_name <> 'songplay_id'
-order by ordinal_position
-"""
 
 
 def star_rows(dsn: str) -> dict[str, list[tuple]]:

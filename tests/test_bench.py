@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import etl
+from bench import citus as bench_citus
 from bench import floor, run
 from bench.check import compare, describe
 from bench.measure import measure
@@ -127,3 +128,18 @@ def test_help_explains_every_option():
     assert done.returncode == 0
     for option in ["--events", "--songs", "--baseline-max", "--dsn-server", "--keep"]:
         assert option in done.stdout
+
+
+def test_the_citus_bench_content_checksum_sees_one_changed_value(schema: str, data: DataDir):
+    data.song()
+    data.log("d.json", {"itemInSession": 0}, {"itemInSession": 1})
+    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
+    before = bench_citus.content(schema)
+    assert before["songplays"][0] == 2
+    run_statements(schema, "update songplays set location = 'Elsewhere' where item_in_session = 1")
+    after = bench_citus.content(schema)
+    assert after["songplays"][0] == 2
+    assert after["songplays"][1] != before["songplays"][1]
+    assert {t: v for t, v in after.items() if t != "songplays"} == {
+        t: v for t, v in before.items() if t != "songplays"
+    }

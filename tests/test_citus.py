@@ -17,9 +17,11 @@ from test_real_sample import FACTS, facts
 import create_tables
 import etl
 import sql_queries as q
+from bench import citus as bench_citus
+from bench import run
+from bench.citus import INSIGHT, citus_nodes
 from helpers import (
     DataDir,
-    citus_nodes,
     differences,
     execute,
     query,
@@ -66,19 +68,6 @@ from pg_constraint
 where conrelid = 'songplays'::regclass
 order by conname
 """
-
-
-# The insight queries (sql_queries.py, INSIGHT) with their parameters.
-INSIGHT = {
-    "plays_by_hour": {},
-    "plays_by_weekday": {},
-    "plays_by_level": {},
-    "top_songs": {"limit": 10},
-    "top_artists": {"limit": 10},
-    "most_active_users": {"limit": 10},
-    "top_locations": {"limit": 10},
-    "platform_mix": {},
-}
 
 
 def insight(dsn: str) -> dict[str, list[tuple]]:
@@ -223,3 +212,14 @@ def test_a_database_without_workers_is_laid_out_on_the_coordinator_with_a_warnin
         execute(
             make_dsn(citus_url, dbname="postgres"), f"drop database if exists {name} with (force)"
         )
+
+
+def test_the_citus_bench_finds_both_loads_equal_on_a_tiny_set(
+    citus_url: str, server: str, tmp_path: Path
+):
+    data = run.ensure_data(tmp_path / "data", songs=50, events=300).path
+    result = bench_citus.run_size(300, data, server, citus_url, repeat=1, logs=tmp_path)
+    assert result.same
+    assert result.plays > 200
+    assert set(result.single_insight) == set(result.citus_insight) == set(INSIGHT)
+    assert "insert into songplays" in result.citus.slowest_steps(count=50)

@@ -104,10 +104,13 @@ def citus_nodes(url: str) -> tuple[Node, list[Node]]:
 
 
 @contextmanager
-def fresh_citus_database(url: str, label: str = "test") -> Iterator[str]:
+def fresh_citus_database(
+    url: str, label: str = "test", registered: int | None = None
+) -> Iterator[str]:
     """A new database on every node of url's cluster, its workers registered; dropped on exit.
 
     Citus keeps its nodes per database: a database made by create database alone has none.
+    With registered, only that many workers are registered (the others can be added later).
     """
     coordinator, workers = citus_nodes(url)
     name = f"sparkify_{label}_{uuid.uuid4().hex[:12]}"
@@ -120,7 +123,7 @@ def fresh_citus_database(url: str, label: str = "test") -> Iterator[str]:
             execute(make_dsn(admin, dbname=name), "create extension citus")
         dsn = make_dsn(url, dbname=name)
         execute(dsn, "select citus_set_coordinator_host(%s, %s)", coordinator)
-        for worker in workers:
+        for worker in workers[:registered]:
             execute(dsn, "select citus_add_node(%s, %s)", worker)
         yield dsn
     finally:

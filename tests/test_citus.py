@@ -56,6 +56,8 @@ from citus_shards as s
 where s.table_name = 'songplays'::regclass
 """
 
+REBALANCE_WAIT = "select citus_rebalance_wait()"
+
 SONGPLAY_SHARDS = """
 select count(*)
 from pg_dist_shard
@@ -223,3 +225,25 @@ def test_the_citus_bench_finds_both_loads_equal_on_a_tiny_set(
     assert result.plays > 200
     assert set(result.single_insight) == set(result.citus_insight) == set(INSIGHT)
     assert "insert into songplays" in result.citus.slowest_steps(count=50)
+
+
+def test_a_worker_added_later_takes_shards_after_a_rebalance(
+    citus_url: str, real_sample: Path, capsys: pytest.CaptureFixture[str]
+):
+    _, workers = citus_nodes(citus_url)
+    if len(workers) < 2:
+        pytest.skip(f"CITUS_URL's cluster has {len(workers)} worker: adding one needs two")
+    with bench_citus.fresh_citus_database(citus_url, registered=1) as dsn:
+        create_distributed(dsn, capsys)
+        load(dsn, real_sample)
+        assert set(query(dsn, SONGPLAY_NODES)) == {workers[0]}
+        # The README's steps: add the node, then move shards (block_writes: no logical
+        # replication, which needs wal_level = logical).
+        execute(dsn, "select citus_add_node(%s, %s)", workers[1])
+        execute(dsn, "select citus_rebalance_start(shard_transfer_mode := 'block_writes')")
+        execute(make_dsn(dsn, options="-c statement_timeout=300000"), REBALANCE_WAIT)
+        assert set(query(dsn, SONGPLAY_NODES)) == set(workers[:2])
+        assert scalar(dsn, "select count(distinct nodeport) from citus_shards"
+                           " where citus_table_type = 'reference'") == 3  # fmt: skip
+        load(dsn, real_sample, "--full-refresh")
+        assert facts(dsn) == FACTS

@@ -1313,3 +1313,306 @@ order by
     sp.user_id,
     sp.item_in_session
 """
+
+# DASHBOARD (dashboard.py reads these, read-only; the summary below is kept by the loader)
+
+# The plays summed by day, hour, user, level, location and user agent: a few rows per user
+# and day, so the dashboard sums thousands of rows where songplays holds millions. Every
+# filter of the dashboard (days, level, the user's gender) and every chart but the songs and
+# artists is a sum over it. Each load refreshes the days it touched, in its own transaction.
+hourly_play_table_create = """
+create table hourly_plays (
+    day        date not null,      -- UTC, as start_time
+    hour       smallint not null,  -- 0 ... 23, UTC
+    user_id    integer not null,
+    level      text not null,      -- the level the plays were played at
+    location   text,
+    user_agent text,
+    plays      integer not null,
+    matched    integer not null    -- of those plays, how many matched a song of song_data
+)
+"""
+
+hourly_play_index_create = """
+create index hourly_plays_day_idx on hourly_plays (day)
+"""
+
+hourly_play_table_drop = "drop table if exists hourly_plays"
+
+# Whether the summary exists: a database made before it gets it at its next load.
+hourly_play_table_exists = """
+select to_regclass('hourly_plays') is not null
+"""
+
+# The days of the plays this load staged, and of all plays (time holds one row per play
+# timestamp, and its key makes min and max instant). Nulls when nothing was staged.
+summary_days = """
+select
+    s.first_day,
+    s.last_day,
+    (select min(t.start_time)::date from time as t) as all_first_day,
+    (select max(t.start_time)::date from time as t) as all_last_day
+from (
+    select
+        min(e.start_time)::date as first_day,
+        max(e.start_time)::date as last_day
+    from stage_events as e
+) as s
+"""
+
+hourly_play_rows = """
+insert into hourly_plays (
+    day,
+    hour,
+    user_id,
+    level,
+    location,
+    user_agent,
+    plays,
+    matched
+)
+select
+    sp.start_time::date,
+    date_part('hour', sp.start_time),
+    sp.user_id,
+    sp.level,
+    sp.location,
+    sp.user_agent,
+    count(*),
+    count(sp.song_id)
+from songplays as sp
+"""
+
+hourly_play_group = """group by
+    sp.start_time::date,
+    date_part('hour', sp.start_time),
+    sp.user_id,
+    sp.level,
+    sp.location,
+    sp.user_agent
+"""
+
+# A load whose plays span every day (a first load, a full refresh) rebuilds the summary whole:
+# without a filter, the planner hash-aggregates, where an estimate of a range of a table just
+# loaded (no statistics yet) would make it sort a million rows.
+hourly_play_rebuild_delete = "delete from hourly_plays"
+
+hourly_play_rebuild_insert = hourly_play_rows + hourly_play_group
+
+# Other loads refresh the days between their first and last play (UTC), both included.
+hourly_play_refresh_delete = """
+delete from hourly_plays as h
+where h.day between %(first_day)s and %(last_day)s
+"""
+
+hourly_play_refresh_insert = (
+    hourly_play_rows
+    + """where sp.start_time >= %(first_day)s::date
+    and sp.start_time < %(last_day)s::date + 1
+"""
+    + hourly_play_group
+)
+
+summary_rebuild_queries = [hourly_play_rebuild_delete, hourly_play_rebuild_insert]
+summary_refresh_queries = [hourly_play_refresh_delete, hourly_play_refresh_insert]
+
+# The dashboard's connection: read-only, so that nothing it runs can change a table, and
+# bounded, so that a page never hangs on a busy server or on a load's lock.
+dashboard_session_settings = [
+    "set default_transaction_read_only = on",
+    "set default_transaction_isolation = 'repeatable read'",  # one snapshot per page update
+    "set statement_timeout = '10s'",
+    "set lock_timeout = '3s'",
+]
+
+# What the database holds: the star schema, the summary, and whether any play is loaded.
+dashboard_status = """
+select
+    to_regclass('songplays') is not null
+        and to_regclass('etl_files') is not null as star_schema,
+    to_regclass('hourly_plays') is not null as summary
+"""
+
+dashboard_has_plays = """
+select exists (
+    select
+    from hourly_plays
+)
+"""
+
+# The summary rows in view: days from and to (inclusive, UTC), the level played at, the
+# user's gender; a null parameter leaves that filter out. Every query below starts with it.
+dashboard_view = """
+with v as (
+    select
+        h.day,
+        h.hour,
+        h.user_id,
+        h.level,
+        h.location,
+        h.user_agent,
+        h.plays,
+        h.matched
+    from hourly_plays as h
+    inner join users as u
+        on u.user_id = h.user_id
+    where (%(from)s::date is null or h.day >= %(from)s::date)
+        and (%(to)s::date is null or h.day <= %(to)s::date)
+        and (%(level)s::text is null or h.level = %(level)s::text)
+        and (%(gender)s::text is null or u.gender = %(gender)s::text)
+)
+"""
+
+# Paid listeners: users with a paid play in view (on the Udacity sample, the 22 paid users).
+dashboard_headline = (
+    dashboard_view
+    + """select
+    coalesce(sum(v.plays), 0) as plays,
+    count(distinct v.user_id) as listeners,
+    count(distinct v.user_id) filter (where v.level = 'paid') as paid_listeners,
+    coalesce(sum(v.plays) filter (where v.level = 'paid'), 0) as paid_plays,
+    coalesce(sum(v.matched), 0) as matched,
+    min(v.day) as first_day,
+    max(v.day) as last_day
+from v
+"""
+)
+
+# What song_data holds and when the last load committed: the same whatever the filters.
+dashboard_catalog = """
+select
+    (select count(*) from songs) as songs,
+    (select count(*) from artists) as artists,
+    (select max(f.loaded_at) from etl_files as f) as last_loaded
+"""
+
+# The range of days with plays, for the date picker.
+dashboard_period = """
+select
+    min(h.day) as first_day,
+    max(h.day) as last_day
+from hourly_plays as h
+"""
+
+dashboard_plays_per_day = (
+    dashboard_view
+    + """select
+    v.day,
+    v.level,
+    sum(v.plays) as plays
+from v
+group by
+    v.day,
+    v.level
+order by
+    v.day,
+    v.level
+"""
+)
+
+# Weekday 0 = Monday; days: how many dates of that weekday have plays in view, so that a
+# weekday that occurs five times in the period does not look busier than one that occurs four.
+dashboard_weekday_hour = (
+    dashboard_view
+    + """select
+    h.weekday,
+    h.hour,
+    h.plays,
+    w.days
+from (
+    select
+        extract(isodow from v.day)::integer - 1 as weekday,
+        v.hour,
+        sum(v.plays) as plays
+    from v
+    group by
+        extract(isodow from v.day),
+        v.hour
+) as h
+inner join (
+    select
+        extract(isodow from v.day)::integer - 1 as weekday,
+        count(distinct v.day) as days
+    from v
+    group by extract(isodow from v.day)
+) as w
+    on w.weekday = h.weekday
+order by
+    h.weekday,
+    h.hour
+"""
+)
+
+# Listeners by the level they played at: a user who changed level counts at both.
+dashboard_levels = (
+    dashboard_view
+    + """select
+    l.level,
+    count(distinct v.user_id) as listeners,
+    coalesce(sum(v.plays), 0) as plays
+from (values ('free'), ('paid')) as l (level)
+left join v
+    on v.level = l.level
+group by l.level
+order by l.level
+"""
+)
+
+dashboard_top_locations = (
+    dashboard_view
+    + """select
+    v.location,
+    sum(v.plays) as plays,
+    count(distinct v.user_id) as listeners
+from v
+where v.location is not null
+group by v.location
+order by
+    plays desc,
+    v.location
+limit %(limit)s
+"""
+)
+
+# The rules of platform_mix (INSIGHT), applied to each user agent once rather than to each play.
+dashboard_platforms = (
+    dashboard_view
+    + """select
+    p.platform,
+    sum(p.plays) as plays,
+    count(distinct p.user_id) as listeners
+from (
+    select
+        a.user_id,
+        a.plays,
+        case
+            when a.user_agent ~ 'iPhone' then 'iPhone'
+            when a.user_agent ~ 'iPad' then 'iPad'
+            when a.user_agent ~ 'Android' then 'Android'
+            when a.user_agent ~ 'Windows' then 'Windows'
+            when a.user_agent ~ 'Macintosh|Mac OS X' then 'Mac'
+            when a.user_agent ~ 'Linux|X11' then 'Linux'
+            else 'other'
+        end as platform
+    from (
+        select
+            v.user_id,
+            v.user_agent,
+            sum(v.plays) as plays
+        from v
+        group by
+            v.user_id,
+            v.user_agent
+    ) as a
+) as p
+group by p.platform
+order by
+    plays desc,
+    p.platform
+"""
+)
+
+# The summary is part of the schema that create_tables.py builds (it has no foreign keys, so
+# its place in the lists does not matter).
+create_table_queries += [hourly_play_table_create, hourly_play_index_create]
+drop_table_queries.append(hourly_play_table_drop)

@@ -12,6 +12,7 @@ import pytest
 from psycopg2.extensions import make_dsn
 
 import create_tables
+import etl
 from bench.citus import citus_nodes, fresh_citus_database
 from helpers import DataDir, fresh_database
 from sparkify import db
@@ -63,7 +64,7 @@ def schema(dsn: str) -> str:
     return dsn
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def real_sample() -> Path:
     """The real Udacity sample; CI has it, so there a missing copy fails instead of skipping."""
     if not REAL_SAMPLE.is_dir():
@@ -71,6 +72,15 @@ def real_sample() -> Path:
             pytest.fail(f"the real sample is missing at {REAL_SAMPLE}")
         pytest.skip(f"the real sample is not at {REAL_SAMPLE}")
     return REAL_SAMPLE
+
+
+@pytest.fixture(scope="module")
+def real_sample_dsn(server: str, real_sample: Path) -> Iterator[str]:
+    """A database holding the real sample, loaded once for a module's read-only tests."""
+    with fresh_database(server) as database:
+        create_tables.create_schema(database)
+        assert etl.main(["--dsn", database, "--data", str(real_sample)]) == 0
+        yield database
 
 
 @pytest.fixture

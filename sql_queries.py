@@ -1314,14 +1314,18 @@ order by
     sp.item_in_session
 """
 
-# DASHBOARD (dashboard.py reads these, read-only; the summary below is kept by the loader)
+# DASHBOARD (dashboard.py reads these, read-only; the summaries below are kept by the loader)
 
-# The plays summed by day, hour, user, level, location and user agent: a few rows per user
-# and day, so the dashboard sums thousands of rows where songplays holds millions. Every
-# filter of the dashboard (days, level, the user's gender) and every chart but the songs and
-# artists is a sum over it. Each load refreshes the days it touched, in its own transaction.
+# SUMMARIES: songplays summed for the dashboard, so that it sums thousands of rows where
+# songplays holds millions. Each load that stages anything rebuilds them from songplays, in
+# its own transaction: whatever a merge changed (a play moved by a later event, plays matched
+# by late songs, a user's gender), the summaries equal songplays when the load commits. They
+# are emptied by delete, not truncate, so that the dashboard reads the last load meanwhile.
+
+# The plays by day, hour, user, level, location and user agent: a few rows per user and day.
+# Every number and chart but the songs and artists is a sum over it (gender through users).
 hourly_play_table_create = """
-create table hourly_plays (
+create table if not exists hourly_plays (
     day        date not null,      -- UTC, as start_time
     hour       smallint not null,  -- 0 ... 23, UTC
     user_id    integer not null,
@@ -1333,34 +1337,61 @@ create table hourly_plays (
 )
 """
 
-hourly_play_index_create = """
-create index hourly_plays_day_idx on hourly_plays (day)
+# Every song as played (the event's title and artist, matched or not), numbered in the order
+# of title then artist; artist_key numbers the artist names the same way. Null stands for
+# unknown: the shaper stores no empty string, so coalesce(x, '') below tells null apart.
+played_song_table_create = """
+create table if not exists played_songs (
+    song_key    integer primary key,
+    song_title  text,
+    artist_name text,
+    artist_key  integer not null,
+    plays       integer not null,
+    matched     integer not null
+)
+"""
+
+# The plays of each played song by day, level and the user's gender: integer keys, so that
+# the dashboard ranks songs and artists over any filter by summing small rows.
+daily_song_play_table_create = """
+create table if not exists daily_song_plays (
+    day        date not null,
+    level      text not null,
+    gender     text,               -- the user's, as users holds it when the load commits
+    song_key   integer not null,   -- played_songs
+    artist_key integer not null,
+    plays      integer not null,
+    matched    integer not null
+)
 """
 
 hourly_play_table_drop = "drop table if exists hourly_plays"
+played_song_table_drop = "drop table if exists played_songs"
+daily_song_play_table_drop = "drop table if exists daily_song_plays"
 
-# Whether the summary exists: a database made before it gets it at its next load.
-hourly_play_table_exists = """
+# Whether the summaries exist: a database made before them gets them at its next load.
+summary_tables_exist = """
 select to_regclass('hourly_plays') is not null
+    and to_regclass('played_songs') is not null
+    and to_regclass('daily_song_plays') is not null
 """
 
-# The days of the plays this load staged, and of all plays (time holds one row per play
-# timestamp, and its key makes min and max instant). Nulls when nothing was staged.
-summary_days = """
-select
-    s.first_day,
-    s.last_day,
-    (select min(t.start_time)::date from time as t) as all_first_day,
-    (select max(t.start_time)::date from time as t) as all_last_day
-from (
+# Whether this load staged anything that can change songplays.
+load_staged_anything = """
+select exists (
     select
-        min(e.start_time)::date as first_day,
-        max(e.start_time)::date as last_day
-    from stage_events as e
-) as s
+    from stage_events
+) or exists (
+    select
+    from stage_songs
+)
 """
 
-hourly_play_rows = """
+hourly_play_delete = "delete from hourly_plays"
+played_song_delete = "delete from played_songs"
+daily_song_play_delete = "delete from daily_song_plays"
+
+hourly_play_insert = """
 insert into hourly_plays (
     day,
     hour,
@@ -1381,9 +1412,7 @@ select
     count(*),
     count(sp.song_id)
 from songplays as sp
-"""
-
-hourly_play_group = """group by
+group by
     sp.start_time::date,
     date_part('hour', sp.start_time),
     sp.user_id,
@@ -1392,29 +1421,96 @@ hourly_play_group = """group by
     sp.user_agent
 """
 
-# A load whose plays span every day (a first load, a full refresh) rebuilds the summary whole:
-# without a filter, the planner hash-aggregates, where an estimate of a range of a table just
-# loaded (no statistics yet) would make it sort a million rows.
-hourly_play_rebuild_delete = "delete from hourly_plays"
-
-hourly_play_rebuild_insert = hourly_play_rows + hourly_play_group
-
-# Other loads refresh the days between their first and last play (UTC), both included.
-hourly_play_refresh_delete = """
-delete from hourly_plays as h
-where h.day between %(first_day)s and %(last_day)s
-"""
-
-hourly_play_refresh_insert = (
-    hourly_play_rows
-    + """where sp.start_time >= %(first_day)s::date
-    and sp.start_time < %(last_day)s::date + 1
-"""
-    + hourly_play_group
+played_song_insert = """
+insert into played_songs (
+    song_key,
+    song_title,
+    artist_name,
+    artist_key,
+    plays,
+    matched
 )
+select
+    row_number() over (order by p.song_title, p.artist_name),
+    p.song_title,
+    p.artist_name,
+    dense_rank() over (order by p.artist_name),
+    p.plays,
+    p.matched
+from (
+    select
+        sp.song_title,
+        sp.artist_name,
+        count(*) as plays,
+        count(sp.song_id) as matched
+    from songplays as sp
+    group by
+        sp.song_title,
+        sp.artist_name
+) as p
+"""
 
-summary_rebuild_queries = [hourly_play_rebuild_delete, hourly_play_rebuild_insert]
-summary_refresh_queries = [hourly_play_refresh_delete, hourly_play_refresh_insert]
+# Statistics of the keys just written, for the join below.
+played_song_analyze = "analyze played_songs"
+
+# The planner cannot estimate the join on coalesced text below, and would sort every play by
+# title to merge-join it (4 s at 1M plays on the development machine); hashing the 58,050 keys
+# of that set takes 1 s. Only this join of this transaction is told so.
+merge_join_off = "set local enable_mergejoin = off"
+merge_join_on = "set local enable_mergejoin = on"
+
+daily_song_play_insert = """
+insert into daily_song_plays (
+    day,
+    level,
+    gender,
+    song_key,
+    artist_key,
+    plays,
+    matched
+)
+select
+    sp.start_time::date,
+    sp.level,
+    u.gender,
+    k.song_key,
+    k.artist_key,
+    count(*),
+    count(sp.song_id)
+from songplays as sp
+inner join users as u
+    on u.user_id = sp.user_id
+inner join played_songs as k
+    on coalesce(k.song_title, '') = coalesce(sp.song_title, '')
+    and coalesce(k.artist_name, '') = coalesce(sp.artist_name, '')
+group by
+    sp.start_time::date,
+    sp.level,
+    u.gender,
+    k.song_key,
+    k.artist_key
+"""
+
+# Fresh statistics for the dashboard's plans.
+summary_analyze = "analyze hourly_plays, daily_song_plays"
+
+summary_create_queries = [
+    hourly_play_table_create,
+    played_song_table_create,
+    daily_song_play_table_create,
+]
+summary_rebuild_queries = [
+    hourly_play_delete,
+    hourly_play_insert,
+    daily_song_play_delete,
+    played_song_delete,
+    played_song_insert,
+    played_song_analyze,
+    merge_join_off,
+    daily_song_play_insert,
+    merge_join_on,
+    summary_analyze,
+]
 
 # The dashboard's connection: read-only, so that nothing it runs can change a table, and
 # bounded, so that a page never hangs on a busy server or on a load's lock.
@@ -1423,6 +1519,7 @@ dashboard_session_settings = [
     "set default_transaction_isolation = 'repeatable read'",  # one snapshot per page update
     "set statement_timeout = '10s'",
     "set lock_timeout = '3s'",
+    "set work_mem = '32MB'",  # the song sums hash 58,050 keys at 1M plays: 4MB would spill
 ]
 
 # What the database holds: the star schema, the summary, and whether any play is loaded.
@@ -1612,7 +1709,109 @@ order by
 """
 )
 
-# The summary is part of the schema that create_tables.py builds (it has no foreign keys, so
-# its place in the lists does not matter).
-create_table_queries += [hourly_play_table_create, hourly_play_index_create]
-drop_table_queries.append(hourly_play_table_drop)
+# The summaries are part of the schema that create_tables.py builds (they have no foreign
+# keys, so their place in the lists does not matter).
+create_table_queries += summary_create_queries
+drop_table_queries += [hourly_play_table_drop, played_song_table_drop, daily_song_play_table_drop]
+
+# The songs and artists in view, from daily_song_plays: the same filters as dashboard_view.
+dashboard_song_view = """
+with v as (
+    select
+        d.song_key,
+        d.artist_key,
+        d.plays,
+        d.matched
+    from daily_song_plays as d
+    where (%(from)s::date is null or d.day >= %(from)s::date)
+        and (%(to)s::date is null or d.day <= %(to)s::date)
+        and (%(level)s::text is null or d.level = %(level)s::text)
+        and (%(gender)s::text is null or d.gender = %(gender)s::text)
+)
+"""
+
+# What top_songs (INSIGHT) asks, under the filters: every play counts, matched or not. Ties go
+# by title then artist, as there: song_key numbers the songs in that order.
+dashboard_top_songs = (
+    dashboard_song_view
+    + """select
+    k.song_title,
+    k.artist_name,
+    t.plays,
+    t.matched
+from (
+    select
+        v.song_key,
+        sum(v.plays) as plays,
+        sum(v.matched) as matched
+    from v
+    group by v.song_key
+) as t
+inner join played_songs as k
+    on k.song_key = t.song_key
+where k.song_title is not null
+order by
+    t.plays desc,
+    t.song_key
+limit %(limit)s
+"""
+)
+
+# The same without any filter: played_songs holds the totals.
+dashboard_top_songs_all = """
+select
+    k.song_title,
+    k.artist_name,
+    k.plays,
+    k.matched
+from played_songs as k
+where k.song_title is not null
+order by
+    k.plays desc,
+    k.song_key
+limit %(limit)s
+"""
+
+# What top_artists (INSIGHT) asks, under the filters; ties by name (artist_key's order).
+dashboard_top_artists = (
+    dashboard_song_view
+    + """select
+    a.artist_name,
+    t.plays,
+    t.matched
+from (
+    select
+        v.artist_key,
+        sum(v.plays) as plays,
+        sum(v.matched) as matched
+    from v
+    group by v.artist_key
+) as t
+inner join (
+    select distinct
+        k.artist_key,
+        k.artist_name
+    from played_songs as k
+) as a
+    on a.artist_key = t.artist_key
+where a.artist_name is not null
+order by
+    t.plays desc,
+    t.artist_key
+limit %(limit)s
+"""
+)
+
+dashboard_top_artists_all = """
+select
+    min(k.artist_name) as artist_name,
+    sum(k.plays) as plays,
+    sum(k.matched) as matched
+from played_songs as k
+where k.artist_name is not null
+group by k.artist_key
+order by
+    plays desc,
+    k.artist_key
+limit %(limit)s
+"""

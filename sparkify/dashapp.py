@@ -48,13 +48,18 @@ PANELS = [
     Panel("chart-levels", "Free or paid: who listens, and how much?",
           "Listeners and plays by the level they played at; a user who changed level in the "
           "period counts at both.", data.levels, charts.levels),
+    Panel("chart-songs", "Which songs do they play most?",
+          "The ten songs played most, as the events name them (title and artist), and how many "
+          "of those plays matched a song of song_data.", data.top_songs, charts.top_songs),
+    Panel("chart-artists", "Which artists do they play most?",
+          "The ten artists played most, as the events name them, and how many of those plays "
+          "matched song_data.", data.top_artists, charts.top_artists),
     Panel("chart-locations", "Where do the plays come from?",
           "The ten locations with the most plays, as the app reports them.",
-          data.top_locations, lambda rows, view: charts.counted(rows, view, "locations")),
+          data.top_locations, charts.locations),
     Panel("chart-platforms", "What do they listen on?",
           "Plays by the platform of the user agent (iPhone and iPad before Mac, Android "
-          "before Linux).", data.platforms,
-          lambda rows, view: charts.counted(rows, view, "platforms")),
+          "before Linux).", data.platforms, charts.platforms),
 ]  # fmt: skip
 
 

@@ -36,11 +36,11 @@ def empty(text: str, view: str) -> go.Figure:
     return finish(fig, view)
 
 
-def cut(label: str | None) -> str:
+def cut(label: str | None, chars: int = LABEL_CHARS) -> str:
     """A label short enough for an axis; None reads as unknown."""
     if label is None:
         return "(unknown)"
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+    return label if len(label) <= chars else label[: chars - 1] + "…"
 
 
 def plays_per_day(rows: Sequence[tuple[date, str, int]], view: str) -> go.Figure:
@@ -132,3 +132,24 @@ def counted(rows: Sequence[tuple[str, int, int]], view: str, what: str) -> go.Fi
     )  # fmt: skip
     fig.update_layout(yaxis={"autorange": "reversed"}, xaxis={"title": "plays"})
     return finish(fig, view)
+
+
+def top_songs(rows: Sequence[tuple[str, str | None, int, int]], view: str) -> go.Figure:
+    """The most played songs, labelled title, artist."""
+    labels = [f"{cut(title, 30)} · {cut(artist, 22)}" for title, artist, _, _ in rows]
+    return ranked(rows, labels, view, "songs")
+
+
+def top_artists(rows: Sequence[tuple[str, int, int]], view: str) -> go.Figure:
+    """The most played artists."""
+    return ranked(rows, [cut(artist) for artist, _, _ in rows], view, "artists")
+
+
+def locations(rows: Sequence[tuple[str, int, int]], view: str) -> go.Figure:
+    """The locations with the most plays."""
+    return counted(rows, view, "locations")
+
+
+def platforms(rows: Sequence[tuple[str, int, int]], view: str) -> go.Figure:
+    """Plays by platform."""
+    return counted(rows, view, "platforms")

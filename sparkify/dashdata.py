@@ -180,6 +180,18 @@ def levels(cur: cursor, filters: Filters) -> list[tuple[str, int, int]]:
     return rows(cur, q.dashboard_levels, filters)
 
 
+def top_songs(cur: cursor, filters: Filters) -> list[tuple[str, str | None, int, int]]:
+    """(title, artist, plays, matched plays) of the TOP songs played, matched or not."""
+    statement = q.dashboard_top_songs_all if filters == Filters() else q.dashboard_top_songs
+    return rows(cur, statement, filters, limit=TOP)
+
+
+def top_artists(cur: cursor, filters: Filters) -> list[tuple[str, int, int]]:
+    """(artist, plays, matched plays) of the TOP artists played, matched or not."""
+    statement = q.dashboard_top_artists_all if filters == Filters() else q.dashboard_top_artists
+    return rows(cur, statement, filters, limit=TOP)
+
+
 def top_locations(cur: cursor, filters: Filters) -> list[tuple[str, int, int]]:
     """(location, plays, listeners) of the TOP locations by plays."""
     return rows(cur, q.dashboard_top_locations, filters, limit=TOP)

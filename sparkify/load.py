@@ -94,11 +94,11 @@ def read_manifest(cur: cursor) -> dict[str, tuple[int, str]]:
     return {path: (size, sha256) for path, size, sha256 in cur}
 
 
-def run_all(cur: cursor, statements: Iterable[str], params: dict | None = None) -> None:
+def run_all(cur: cursor, statements: Iterable[str]) -> None:
     """Run statements in order, logging the rows each touched and its time."""
     for statement in statements:
         started = time.perf_counter()
-        cur.execute(statement, params)
+        cur.execute(statement)
         name = " ".join(statement.split()[:3])
         logger.info("%s: %d rows, %.2f s", name, cur.rowcount, time.perf_counter() - started)
 
@@ -148,21 +148,17 @@ def merge_in_bulk(cur: cursor) -> bool:
     return True
 
 
-def refresh_summary(cur: cursor) -> None:
-    """Bring the dashboard's summary (hourly_plays) up to date for the days this load touched."""
-    cur.execute(q.hourly_play_table_exists)
-    exists = cur.fetchone()[0]
-    if not exists:
-        # A database made before the summary: it gets it now, whole.
-        run_all(cur, [q.hourly_play_table_create, q.hourly_play_index_create])
-    cur.execute(q.summary_days)
-    first_day, last_day, all_first_day, all_last_day = cur.fetchone()
-    if exists and first_day is None:
-        return
-    if not exists or (first_day <= all_first_day and last_day >= all_last_day):
-        run_all(cur, q.summary_rebuild_queries)
-        return
-    run_all(cur, q.summary_refresh_queries, {"first_day": first_day, "last_day": last_day})
+def refresh_summaries(cur: cursor) -> None:
+    """Rebuild the dashboard's summaries from songplays if this load staged anything."""
+    cur.execute(q.summary_tables_exist)
+    if not cur.fetchone()[0]:
+        # A database made before the summaries: it gets them now, whatever was staged.
+        run_all(cur, q.summary_create_queries)
+    else:
+        cur.execute(q.load_staged_anything)
+        if not cur.fetchone()[0]:
+            return
+    run_all(cur, q.summary_rebuild_queries)
 
 
 def record_files(cur: cursor, intake: Intake) -> None:
@@ -211,7 +207,8 @@ def load(
             status(f"merging {plays:,} song plays into time, users and songplays")
             run_all(cur, q.event_stage_analyze_queries)
             merge_plays(cur, plays, citus)
-            refresh_summary(cur)
+            status("rebuilding the dashboard's summaries")
+            refresh_summaries(cur)
             status("recording the files read and the rejects")
             record_files(cur, intake)
             status("counting the rows of the tables")

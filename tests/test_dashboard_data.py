@@ -65,6 +65,20 @@ select location, count(*), count(distinct user_id) from v where location is not 
 group by location order by 2 desc, location limit 10
 """
 )
+ORACLE_SONGS = (
+    PLAYS_IN_VIEW
+    + """
+select song_title, artist_name, count(*), count(song_id) from v where song_title is not null
+group by 1, 2 order by 3 desc, 1, 2 limit 10
+"""
+)
+ORACLE_ARTISTS = (
+    PLAYS_IN_VIEW
+    + """
+select artist_name, count(*), count(song_id) from v where artist_name is not null
+group by 1 order by 2 desc, 1 limit 10
+"""
+)
 ORACLE_AGENTS = PLAYS_IN_VIEW + "select user_id, user_agent, count(*) from v group by 1, 2"
 # platform_mix's rules, in order (sql_queries.py INSIGHT), written again in Python.
 PLATFORM_RULES = [
@@ -123,11 +137,15 @@ def test_the_charts_rows_equal_the_oracles(reader, real_sample_dsn, filters):
         levels = dashdata.levels(cur, filters)
         locations = dashdata.top_locations(cur, filters)
         platforms = dashdata.platforms(cur, filters)
+        songs = dashdata.top_songs(cur, filters)
+        artists = dashdata.top_artists(cur, filters)
     assert sorted(days) == sorted(oracle(real_sample_dsn, ORACLE_DAYS, filters))
     assert sorted(hours) == sorted(hour_oracle(real_sample_dsn, filters))
     assert levels == oracle(real_sample_dsn, ORACLE_LEVELS, filters)
     assert locations == oracle(real_sample_dsn, ORACLE_LOCATIONS, filters)
     assert platforms == platform_oracle(real_sample_dsn, filters)
+    assert songs == oracle(real_sample_dsn, ORACLE_SONGS, filters)
+    assert artists == oracle(real_sample_dsn, ORACLE_ARTISTS, filters)
 
 
 def hour_oracle(dsn: str, filters: Filters) -> list[tuple[int, int, int, int]]:
@@ -163,6 +181,17 @@ def platform_oracle(dsn: str, filters: Filters) -> list[tuple[str, int, int]]:
 def test_the_platforms_of_everything_are_platform_mixs(reader, real_sample_dsn):
     with reader.cursor() as cur:
         assert dashdata.platforms(cur, Filters()) == query(real_sample_dsn, q.platform_mix)
+
+
+def test_the_songs_and_artists_of_everything_are_top_songs_and_top_artists(reader, real_sample_dsn):
+    with reader.cursor() as cur:
+        songs = dashdata.top_songs(cur, Filters())
+        artists = dashdata.top_artists(cur, Filters())
+    insight_songs = query(real_sample_dsn, q.top_songs, {"limit": 10})
+    insight_artists = query(real_sample_dsn, q.top_artists, {"limit": 10})
+    assert songs == [row[:4] for row in insight_songs]
+    assert artists == [row[:3] for row in insight_artists]
+    assert songs[0][2] > songs[-1][2] > 0
 
 
 def test_the_dashboards_connection_cannot_write(reader):

@@ -2,6 +2,7 @@
 
 import argparse
 import contextlib
+import logging
 import signal
 import socket
 import sys
@@ -17,6 +18,7 @@ from sparkify.errors import DatabaseError, EtlError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
+MAX_PORT = 65535
 
 
 class ServeError(EtlError):
@@ -37,7 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add_common_options(parser)
     parser.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         default=DEFAULT_PORT,
         help=f"TCP port to listen on (default: {DEFAULT_PORT}; 0 picks a free one)",
     )
@@ -50,13 +52,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 0 to 65535 (0: any free port)."""
+    if not text.isdigit() or int(text) > MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to {MAX_PORT}")
+    return int(text)
+
+
 def listen(host: str, port: int) -> socket.socket:
     """A listening socket, or a ServeError that says why not."""
+    sock = socket.socket(select_address_family(host, port), socket.SOCK_STREAM)
     try:
-        return socket.create_server((host, port), family=select_address_family(host, port))
-    except (OSError, OverflowError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ServeError(f"cannot listen on {host}:{port}: {reason}: try another --port") from exc
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen()
+    except socket.gaierror as exc:
+        sock.close()
+        raise ServeError(f"cannot listen on {host}: {exc.strerror}: check --host") from exc
+    except OSError as exc:
+        sock.close()
+        raise ServeError(
+            f"cannot listen on {host}:{port}: {exc.strerror}: try another --port or --host"
+        ) from exc
+    return sock
 
 
 def check_reachable(reader: Reader) -> None:
@@ -100,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: returns the exit code."""
     args = parse_args(argv)
     configure_logging(args.verbose)
+    # Werkzeug logs every request at INFO unless told otherwise: only with --verbose here.
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
     def job() -> int:
         signal.signal(signal.SIGTERM, stop)

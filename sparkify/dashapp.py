@@ -78,12 +78,12 @@ def from_controls(start: str | None, end: str | None, level: str, gender: str) -
     )
 
 
-def card(label: str, value: str, detail: str, element_id: str) -> html.Div:
-    """One headline number with its label and a line of detail."""
+def card(label: str, value: str, detail: str, element_id: str, small: bool = False) -> html.Div:
+    """One headline number with its label and a line of detail; small for dates."""
     return html.Div(
         [
             html.Div(label, className="label"),
-            html.Div(value, id=element_id, className="value"),
+            html.Div(value, id=element_id, className="value small" if small else "value"),
             html.Div(detail, className="detail"),
         ],
         className="card",
@@ -107,8 +107,9 @@ def cards(numbers: data.Headline) -> list[html.Div]:
              "kpi-songs"),
         card("matched to song_data", f"{numbers.matched_share:.2%}",
              f"{numbers.matched:,} plays", "kpi-matched"),
-        card("period", period, "first and last day with plays (UTC)", "kpi-period"),
-        card("last loaded", loaded, "when etl.py last committed a load", "kpi-loaded"),
+        card("period", period, "first and last day with plays (UTC)", "kpi-period", small=True),
+        card("last loaded", loaded, "when etl.py last committed a load", "kpi-loaded",
+             small=True),
     ]  # fmt: skip
 
 
@@ -123,7 +124,8 @@ def filter_bar(first: date | None, last: date | None) -> html.Div:
     return html.Div(
         [
             html.Label(["days (UTC)", dcc.DatePickerRange(
-                id="days", display_format="YYYY-MM-DD", clearable=True, updatemode="bothdates",
+                id="days", start_date_id="days-from", end_date_id="days-to", clearable=True,
+                display_format="YYYY-MM-DD", updatemode="bothdates",
                 min_date_allowed=iso(first), max_date_allowed=iso(last),
                 initial_visible_month=iso(first), start_date_placeholder_text="from",
                 end_date_placeholder_text="to",

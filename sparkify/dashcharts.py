@@ -19,8 +19,8 @@ def finish(fig: go.Figure, view: str, height: int = HEIGHT) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
         height=height,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": 1.12, "x": 0},
+        margin={"l": 10, "r": 10, "t": 36, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         meta={"view": view},
         font={"family": "system-ui, sans-serif", "size": 12},
     )

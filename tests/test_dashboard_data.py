@@ -1,10 +1,10 @@
 """The dashboard's data functions on the real sample, each against an oracle over songplays."""
 
-import re
 import threading
 from collections.abc import Iterator
 from datetime import date
 
+import oracles
 import psycopg2
 import psycopg2.errors
 import pytest
@@ -29,67 +29,6 @@ FILTERS = [
 ]
 IDS = [f.query_string() or "everything" for f in FILTERS]
 
-# The oracles read songplays and users, never the summary the dashboard reads.
-PLAYS_IN_VIEW = """
-with v as (
-    select sp.*, u.gender
-    from songplays sp
-    join users u on u.user_id = sp.user_id
-    where (%(from)s::date is null or sp.start_time >= %(from)s::date)
-        and (%(to)s::date is null or sp.start_time < %(to)s::date + 1)
-        and (%(level)s::text is null or sp.level = %(level)s::text)
-        and (%(gender)s::text is null or u.gender = %(gender)s::text)
-)
-"""
-ORACLE_HEADLINE = (
-    PLAYS_IN_VIEW
-    + """
-select count(*), count(distinct user_id), count(distinct user_id) filter (where level = 'paid'),
-    count(*) filter (where level = 'paid'), count(song_id), min(start_time)::date,
-    max(start_time)::date
-from v
-"""
-)
-ORACLE_DAYS = PLAYS_IN_VIEW + "select start_time::date, level, count(*) from v group by 1, 2"
-ORACLE_LEVELS = (
-    PLAYS_IN_VIEW
-    + """
-select l, count(distinct v.user_id), count(v.user_id)
-from unnest(array['free', 'paid']) as l left join v on v.level = l group by l order by l
-"""
-)
-ORACLE_LOCATIONS = (
-    PLAYS_IN_VIEW
-    + """
-select location, count(*), count(distinct user_id) from v where location is not null
-group by location order by 2 desc, location limit 10
-"""
-)
-ORACLE_SONGS = (
-    PLAYS_IN_VIEW
-    + """
-select song_title, artist_name, count(*), count(song_id) from v where song_title is not null
-group by 1, 2 order by 3 desc, 1, 2 limit 10
-"""
-)
-ORACLE_ARTISTS = (
-    PLAYS_IN_VIEW
-    + """
-select artist_name, count(*), count(song_id) from v where artist_name is not null
-group by 1 order by 2 desc, 1 limit 10
-"""
-)
-ORACLE_AGENTS = PLAYS_IN_VIEW + "select user_id, user_agent, count(*) from v group by 1, 2"
-# platform_mix's rules, in order (sql_queries.py INSIGHT), written again in Python.
-PLATFORM_RULES = [
-    ("iPhone", "iPhone"),
-    ("iPad", "iPad"),
-    ("Android", "Android"),
-    ("Windows", "Windows"),
-    ("Mac", "Macintosh|Mac OS X"),
-    ("Linux", "Linux|X11"),
-]
-
 
 @pytest.fixture(scope="module")
 def reader(real_sample_dsn: str) -> Iterator[dashdata.Reader]:
@@ -97,11 +36,6 @@ def reader(real_sample_dsn: str) -> Iterator[dashdata.Reader]:
     reader = dashdata.Reader(real_sample_dsn)
     yield reader
     reader.close()
-
-
-def oracle(dsn: str, statement: str, filters: Filters) -> list[tuple]:
-    """The oracle's rows under the filters."""
-    return query(dsn, statement, filters.params())
 
 
 def test_the_headline_of_the_real_sample_is_the_known_one(reader, real_sample_dsn):
@@ -120,8 +54,8 @@ def test_the_headline_of_the_real_sample_is_the_known_one(reader, real_sample_ds
 def test_the_headline_equals_the_oracle(reader, real_sample_dsn, filters):
     with reader.cursor() as cur:
         numbers = dashdata.headline(cur, filters)
-    ((plays, listeners, paid_listeners, paid_plays, matched, first, last),) = oracle(
-        real_sample_dsn, ORACLE_HEADLINE, filters
+    ((plays, listeners, paid_listeners, paid_plays, matched, first, last),) = oracles.rows(
+        real_sample_dsn, oracles.HEADLINE, filters
     )
     assert (numbers.plays, numbers.listeners, numbers.paid_listeners) == (
         plays, listeners, paid_listeners)  # fmt: skip
@@ -139,43 +73,13 @@ def test_the_charts_rows_equal_the_oracles(reader, real_sample_dsn, filters):
         platforms = dashdata.platforms(cur, filters)
         songs = dashdata.top_songs(cur, filters)
         artists = dashdata.top_artists(cur, filters)
-    assert sorted(days) == sorted(oracle(real_sample_dsn, ORACLE_DAYS, filters))
-    assert sorted(hours) == sorted(hour_oracle(real_sample_dsn, filters))
-    assert levels == oracle(real_sample_dsn, ORACLE_LEVELS, filters)
-    assert locations == oracle(real_sample_dsn, ORACLE_LOCATIONS, filters)
-    assert platforms == platform_oracle(real_sample_dsn, filters)
-    assert songs == oracle(real_sample_dsn, ORACLE_SONGS, filters)
-    assert artists == oracle(real_sample_dsn, ORACLE_ARTISTS, filters)
-
-
-def hour_oracle(dsn: str, filters: Filters) -> list[tuple[int, int, int, int]]:
-    """(weekday, hour, plays, days of that weekday with plays), summed in Python."""
-    plays: dict[tuple[int, int], int] = {}
-    days: dict[int, set[date]] = {}
-    statement = PLAYS_IN_VIEW + "select start_time from v"
-    for (start,) in query(dsn, statement, filters.params()):
-        plays[start.weekday(), start.hour] = plays.get((start.weekday(), start.hour), 0) + 1
-        days.setdefault(start.weekday(), set()).add(start.date())
-    return [(wd, hour, n, len(days[wd])) for (wd, hour), n in plays.items()]
-
-
-def platform_of(agent: str | None) -> str:
-    """The platform of a user agent, by platform_mix's rules."""
-    for platform, pattern in PLATFORM_RULES:
-        if agent and re.search(pattern, agent):
-            return platform
-    return "other"
-
-
-def platform_oracle(dsn: str, filters: Filters) -> list[tuple[str, int, int]]:
-    """(platform, plays, listeners), the busiest first, classified in Python."""
-    plays: dict[str, int] = {}
-    users: dict[str, set[int]] = {}
-    for user_id, agent, count in oracle(dsn, ORACLE_AGENTS, filters):
-        platform = platform_of(agent)
-        plays[platform] = plays.get(platform, 0) + count
-        users.setdefault(platform, set()).add(user_id)
-    return sorted(((p, n, len(users[p])) for p, n in plays.items()), key=lambda r: (-r[1], r[0]))
+    assert sorted(days) == sorted(oracles.rows(real_sample_dsn, oracles.DAYS, filters))
+    assert sorted(hours) == sorted(oracles.hours(real_sample_dsn, filters))
+    assert levels == oracles.rows(real_sample_dsn, oracles.LEVELS, filters)
+    assert locations == oracles.rows(real_sample_dsn, oracles.LOCATIONS, filters)
+    assert platforms == oracles.platforms(real_sample_dsn, filters)
+    assert songs == oracles.rows(real_sample_dsn, oracles.SONGS, filters)
+    assert artists == oracles.rows(real_sample_dsn, oracles.ARTISTS, filters)
 
 
 def test_the_platforms_of_everything_are_platform_mixs(reader, real_sample_dsn):

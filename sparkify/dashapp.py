@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
 
-import plotly.graph_objects as go
 import psycopg2
 from dash import Dash, Input, Output, ctx, dcc, html, no_update
 from psycopg2.extensions import cursor
@@ -35,7 +34,7 @@ class Panel:
     question: str
     note: str
     rows: Callable[[cursor, Filters], list]
-    draw: Callable[[list, str], go.Figure]
+    draw: Callable[[list, str], charts.Figure]
 
 
 PANELS = [
@@ -168,6 +167,9 @@ def layout(reader: data.Reader) -> html.Div:
     return html.Div(
         [
             dcc.Location(id="url", refresh=False),
+            # Written by the controls only: the panels read "url", which no callback writes,
+            # so they do not wait for the controls on a page load. "callback-nav" tells "url".
+            dcc.Location(id="url-write", refresh="callback-nav"),
             html.Header([html.H1(TITLE), html.P("Song plays loaded by etl.py. Times are UTC.")]),
             filter_bar(first, last),
             html.Div(id="notice"),
@@ -204,7 +206,7 @@ def show_headline(reader: data.Reader, search: str | None) -> tuple[list, list, 
     return notice(problems, "warning"), cards(numbers), view
 
 
-def show_panel(reader: data.Reader, panel: Panel, search: str | None) -> go.Figure:
+def show_panel(reader: data.Reader, panel: Panel, search: str | None) -> charts.Figure:
     """One chart for a query string, or the reason it has nothing to draw."""
     filters, _ = parse_query(search)
     view = filters.query_string()
@@ -225,7 +227,7 @@ def create_app(reader: data.Reader) -> Dash:
     controls = [("days", "start_date"), ("days", "end_date"), ("level", "value"),
                 ("gender", "value")]  # fmt: skip
     app.callback(
-        Output("url", "search"),
+        Output("url-write", "search"),
         *[Output(*control) for control in controls],
         Input("url", "search"),
         *[Input(*control) for control in controls],

@@ -138,7 +138,7 @@ def test_the_callbacks_show_advice_for_an_empty_database(schema: str):
     assert texts == ["No song plays are loaded yet: run python etl.py --data DIR",
                      "level='nope' is not free or paid: ignored"]  # fmt: skip
     assert (cards, view) == ([], "")
-    assert figure.layout.annotations[0].text == "nothing loaded yet: see above"
+    assert figure["layout"]["annotations"][0]["text"] == "nothing loaded yet: see above"
 
 
 def test_a_locked_table_gives_a_message_not_an_error(real_sample_dsn: str, reader):

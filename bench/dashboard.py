@@ -14,14 +14,11 @@ import json
 import os
 import platform
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,22 +26,11 @@ from typing import Any
 
 import psycopg2
 
-from bench.measure import REPO, measure
+from bench.measure import measure
 from bench.run import DATA_ROOT, DEFAULT_SERVER, Databases, ensure_data, git, log, server_version
 from sparkify.dashapp import PANELS
+from tools.browser import chromium, dashboard
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,1600",
-]
 CHARTS = [panel.id for panel in PANELS]
 POLL_S, WAIT_S = 0.01, 60
 TARGET_S = 1.0
@@ -138,41 +124,6 @@ def load(dsn: str, data: Path, logs: Path) -> tuple[float, float]:
                   logs / "etl.log")  # fmt: skip
     summary = sum(float(seconds) for seconds in SUMMARY_LINE.findall(etl.output))
     return etl.seconds, summary
-
-
-@contextmanager
-def dashboard(dsn: str, logs: Path) -> Any:
-    """python dashboard.py on a free port: its URL; stopped with Ctrl-C on exit."""
-    out = (logs / "dashboard.log").open("w")
-    process = subprocess.Popen([sys.executable, "dashboard.py", "--dsn", dsn, "--port", "0"],
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=out, text=True)  # fmt: skip
-    try:
-        line = process.stdout.readline()
-        if " at http://" not in line:
-            raise RuntimeError(f"dashboard.py did not start: {line!r}, see {out.name}")
-        yield line.split(" at ")[1].split()[0]
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-        out.close()
-
-
-@contextmanager
-def chromium() -> Any:
-    """A headless Chromium with a fresh profile."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    with tempfile.TemporaryDirectory(prefix="bench-chromium-") as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
 
 
 def timed_load(driver: Any, url: str, view: str) -> tuple[float, float]:
@@ -310,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         plays = count_plays(dsn)
         print(f"data: {args.events:,} events, {plays:,} plays; etl.py {load_s:.2f} s, of which "
               f"the dashboard's summary rebuild {summary_s:.2f} s")  # fmt: skip
-        with dashboard(dsn, logs) as url:
+        with dashboard(dsn, logs / "dashboard.log") as url:
             log(f"driving {url} in Chromium: 1 warm-up round, {args.repeat} measured")
             timings, shown = measure_page(url, args.repeat)
     print(f"first page shows {shown} plays (songplays holds {plays:,})")

@@ -12,6 +12,8 @@ Figure = dict
 LEVEL_COLORS = {"free": "#f2a65a", "paid": "#3a6ea5"}
 MATCHED_COLOR, UNMATCHED_COLOR = "#2a9d8f", "#c7d0d9"
 BAR_COLOR = "#3a6ea5"
+# Light to dark blue (ColorBrewer Blues): plotly.js reads the name "Blues" otherwise than plotly.
+BLUES = [[0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1, "#08306b"]]
 AXIS_COLOR = "#e5e9ee"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HEIGHT = 330
@@ -81,7 +83,7 @@ def weekday_hour(rows: Sequence[tuple[int, int, int, int]], view: str) -> Figure
         plays[weekday][hour] = count
     heatmap = {
         "type": "heatmap", "z": average, "x": list(range(24)), "y": list(WEEKDAYS),
-        "customdata": plays, "colorscale": "Blues",
+        "customdata": plays, "colorscale": BLUES,
         "colorbar": {"title": {"text": "plays<br>a day"}},
         "hovertemplate": "%{y} %{x}:00 UTC: %{z:.1f} plays a day (%{customdata:,} in all)"
         "<extra></extra>",

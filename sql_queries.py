@@ -1520,6 +1520,8 @@ dashboard_session_settings = [
     "set statement_timeout = '10s'",
     "set lock_timeout = '3s'",
     "set work_mem = '32MB'",  # the song sums hash 58,050 keys at 1M plays: 4MB would spill
+    # The page runs its eight queries at once: parallel workers would only make them queue.
+    "set max_parallel_workers_per_gather = 0",
 ]
 
 # What the database holds: the star schema, the summary, and whether any play is loaded.

@@ -1,8 +1,9 @@
 """The dashboard's page: its layout, and the callbacks that fill it from the URL's filters.
 
-The URL's query string is the one source of the filters: the controls write it, and every
-panel reads it, so a view can be bookmarked and shared. Each panel is a callback of its own,
-so the browser asks for all of them at once and draws each as it arrives.
+The URL's query string is the one source of the filters: the controls write it, and the
+headline reads it, so a view can be bookmarked and shared. Each chart is a callback of its own
+that follows the headline's view: the browser asks for them all at once, once the numbers are
+shown, and draws each as it arrives.
 """
 
 import logging
@@ -206,9 +207,9 @@ def show_headline(reader: data.Reader, search: str | None) -> tuple[list, list, 
     return notice(problems, "warning"), cards(numbers), view
 
 
-def show_panel(reader: data.Reader, panel: Panel, search: str | None) -> charts.Figure:
-    """One chart for a query string, or the reason it has nothing to draw."""
-    filters, _ = parse_query(search)
+def show_panel(reader: data.Reader, panel: Panel, view: str | None) -> charts.Figure:
+    """One chart for the view the headline shows, or the reason it has nothing to draw."""
+    filters, _ = parse_query(view)
     view = filters.query_string()
     try:
         with reader.cursor() as cur:
@@ -248,9 +249,13 @@ def create_app(reader: data.Reader) -> Dash:
 
 
 def register_panel(app: Dash, reader: data.Reader, panel: Panel) -> None:
-    """Draw panel whenever the URL's query string changes."""
+    """Draw panel for the view the headline has just shown.
 
-    def draw(search: str | None) -> Any:
-        return show_panel(reader, panel, search)
+    The charts follow the numbers rather than race them: the headline's queries then have the
+    database and the server to themselves, and the numbers come first.
+    """
 
-    app.callback(Output(panel.id, "figure"), Input("url", "search"))(draw)
+    def draw(view: str | None) -> Any:
+        return show_panel(reader, panel, view)
+
+    app.callback(Output(panel.id, "figure"), Input("headline", "data-view"))(draw)

@@ -35,6 +35,9 @@ class Reader:
     def _open(self) -> connection:
         """A new connection that cannot write and gives up on slow statements and locks."""
         conn = connect(self.dsn)
+        # Plain cursors: the loader's cancel-on-Ctrl-C cursors keep one list for the whole
+        # process, and these run in the server's threads; Ctrl-C stops the server instead.
+        conn.cursor_factory = cursor
         conn.autocommit = True
         with conn.cursor() as cur:
             for setting in q.dashboard_session_settings:

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
-import psycopg2
 
+from bench.citus import fetch
 from bench.measure import measure
 from bench.run import DATA_ROOT, DEFAULT_SERVER, Databases, checkpoint, ensure_data, log, run_ours
 
@@ -38,17 +38,6 @@ limit %s
 MATCHED = "select count(*) from songplays where song_id is not null"
 PLAYS = "select count(*) from songplays"
 REMATCH_LINE = re.compile(r"update songplays as: (\d+) rows, ([0-9.]+) s")
-
-
-def fetch(dsn: str, statement: str, params: tuple = ()) -> list[tuple]:
-    """All rows of one query."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(statement, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def write_late_songs(root: Path, played: list[tuple]) -> None:

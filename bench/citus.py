@@ -29,8 +29,17 @@ from psycopg2 import sql
 from psycopg2.extensions import make_dsn, parse_dsn
 
 import sql_queries as q
-from bench.measure import CommandFailed, Measured, measure, warm
-from bench.run import DATA_ROOT, DEFAULT_SERVER, Databases, ensure_data, header, log, positive
+from bench.measure import CommandFailed, measure, warm
+from bench.run import (
+    DATA_ROOT,
+    DEFAULT_SERVER,
+    Databases,
+    Ours,
+    ensure_data,
+    header,
+    log,
+    positive,
+)
 
 Node = tuple[str, int]
 DEFAULT_EVENTS = (250_000, 1_000_000)
@@ -137,17 +146,8 @@ def checkpoint_all(dsn: str, nodes: list[Node]) -> None:
         execute(make_dsn(dsn, host=host, port=port, dbname="postgres"), "checkpoint")
 
 
-@dataclass
-class Load:
+class Load(Ours):
     """One end-to-end load: both scripts timed, and etl.py's slowest steps."""
-
-    create: Measured
-    etl: Measured
-
-    @property
-    def seconds(self) -> float:
-        """Both scripts, end to end."""
-        return self.create.seconds + self.etl.seconds
 
     def slowest_steps(self, count: int = 4) -> str:
         """etl.py's slowest logged steps, as 'step s'."""

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,20 +21,9 @@ import create_tables
 from helpers import DataDir, query, scalar
 from sparkify.dashapp import PANELS
 from sparkify.filters import Filters
+from tools.browser import CHROMEDRIVER, CHROMIUM, chromium
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,1600",
-]
 CHARTS = [panel.id for panel in PANELS]
 START_S, WAIT_S = 60, 20
 
@@ -64,7 +52,7 @@ return gd.querySelectorAll('.trace.bars .point path, .hm image').length;
 
 def browser_available() -> None:
     """Skip, naming what is missing, where Chromium cannot run; in CI that is a failure."""
-    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).exists()]
     if missing:
         reason = f"{' and '.join(missing)} missing (apt-get install chromium chromium-driver)"
         if os.environ.get("CI"):
@@ -77,20 +65,8 @@ def browser_available() -> None:
 def browser() -> Iterator[object]:
     """A headless Chromium with a fresh profile, quit at the end of the module."""
     browser_available()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = str(CHROMIUM)
-        for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
-            options.add_argument(flag)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium(console=True) as driver:
+        yield driver
 
 
 @dataclass

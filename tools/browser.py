@@ -25,8 +25,11 @@ STOP_S = 30
 
 
 @contextmanager
-def chromium(width: int = 1400, height: int = 1600) -> Iterator[Any]:
-    """A Selenium driver of a headless Chromium with a fresh profile, quit on exit."""
+def chromium(width: int = 1400, height: int = 1600, console: bool = False) -> Iterator[Any]:
+    """A Selenium driver of a headless Chromium with a fresh profile, quit on exit.
+
+    With console, the page's console messages can be read back (driver.get_log("browser")).
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -39,6 +42,8 @@ def chromium(width: int = 1400, height: int = 1600) -> Iterator[Any]:
             f"--user-data-dir={profile}",
         ]:
             options.add_argument(flag)
+        if console:
+            options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         try:
             yield driver

@@ -1,17 +1,15 @@
-"""Helpers for the tests: queries and hand-made data folders in the real layout."""
+"""Helpers for the tests: queries, hand-made data folders in the real layout, and the load.
 
-import uuid
+The databases they run on come from fix_db.py.
+"""
+
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 import psycopg2
 from psycopg2 import sql
-from psycopg2.extensions import make_dsn
 
-import create_tables
 import etl
 from bench.citus import STAR_TABLES, TABLE_COLUMNS
 
@@ -47,17 +45,6 @@ def execute(dsn: str, statement: str, params: tuple = ()) -> None:
             cur.execute(statement, params)
     finally:
         conn.close()
-
-
-@contextmanager
-def fresh_database(server: str) -> Iterator[str]:
-    """A new empty database on the server, dropped on exit."""
-    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
-    execute(server, f"create database {name}")
-    try:
-        yield make_dsn(server, dbname=name)
-    finally:
-        execute(server, f"drop database {name} with (force)")
 
 
 def scalar(dsn: str, statement: str, params: tuple = ()) -> object:
@@ -158,20 +145,7 @@ class DataDir:
             file.write(raw)
 
 
-@contextmanager
-def loaded_database(server: str, data: DataDir) -> Iterator[str]:
-    """A new database holding the star schema loaded from data; dropped on exit."""
-    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(server)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f"create database {name}")
-        dsn = make_dsn(server, dbname=name)
-        create_tables.create_schema(dsn)
-        assert etl.main(["--dsn", dsn, "--data", str(data.root)]) == 0
-        yield dsn
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"drop database if exists {name} with (force)")
-        admin.close()
+def load(dsn: str, data: DataDir | Path, *options: str) -> int:
+    """etl.main on a data folder (a DataDir or its path) into dsn, with options: its exit code."""
+    root = data.root if isinstance(data, DataDir) else data
+    return etl.main(["--dsn", dsn, "--data", str(root), *options])

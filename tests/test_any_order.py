@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 import create_tables
 import etl
-from helpers import TS, DataDir, fresh_database, query
+from fix_db import fresh_database
+from helpers import TS, DataDir, query
 from tools.generate_data import generate
 
 # Every column but songplay_id (the loader's own number), in a stable order.

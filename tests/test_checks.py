@@ -10,7 +10,8 @@ import pytest
 
 import etl
 import sql_queries as q
-from helpers import DataDir, loaded_database, run_statements
+from fix_db import loaded_database
+from helpers import DataDir, run_statements
 from sparkify.checks import CheckResult, describe, evaluate, run_check, run_checks
 from sparkify.errors import DatabaseError
 

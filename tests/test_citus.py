@@ -1,12 +1,11 @@
 """--distributed for real: on the Citus cluster of CITUS_URL, loads equal one server's, row for row.
 
-Each test makes its own database on every node of the cluster (conftest.citus); the one-server
-side is the usual fresh database (conftest.schema). Without CITUS_URL every test here skips,
-saying so: CI has no Citus.
+Each test makes its own database on every node of the cluster (fix_db's citus fixture); the
+one-server side is the usual fresh database (fix_db's schema). Without CITUS_URL every test here
+skips, saying so: CI has no Citus.
 """
 
 import shutil
-import uuid
 from pathlib import Path
 
 import psycopg2
@@ -20,6 +19,7 @@ import sql_queries as q
 from bench import citus as bench_citus
 from bench import run
 from bench.citus import INSIGHT, citus_nodes
+from fix_db import fresh_citus_database, missing_database
 from helpers import (
     DataDir,
     differences,
@@ -196,9 +196,7 @@ def test_a_database_without_workers_is_laid_out_on_the_coordinator_with_a_warnin
     citus_url: str, capsys: pytest.CaptureFixture[str]
 ):
     # create_tables.py makes a missing database, and Citus registers no workers in it.
-    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
-    dsn = make_dsn(citus_url, dbname=name)
-    try:
+    with missing_database(citus_url) as dsn:
         assert create_tables.main(["--dsn", dsn, "--distributed"]) == 0
         out, err = capsys.readouterr()
         shards = scalar(dsn, SONGPLAY_SHARDS)
@@ -209,10 +207,6 @@ def test_a_database_without_workers_is_laid_out_on_the_coordinator_with_a_warnin
             f"so all {shards} shards of songplays are on the coordinator: in this database, add "
             "each worker with select citus_add_node('worker-host', 5432); then move shards "
             "onto them with select citus_rebalance_start();\n"
-        )
-    finally:
-        execute(
-            make_dsn(citus_url, dbname="postgres"), f"drop database if exists {name} with (force)"
         )
 
 
@@ -233,7 +227,7 @@ def test_a_worker_added_later_takes_shards_after_a_rebalance(
     _, workers = citus_nodes(citus_url)
     if len(workers) < 2:
         pytest.skip(f"CITUS_URL's cluster has {len(workers)} worker: adding one needs two")
-    with bench_citus.fresh_citus_database(citus_url, registered=1) as dsn:
+    with fresh_citus_database(citus_url, registered=1) as dsn:
         create_distributed(dsn, capsys)
         load(dsn, real_sample)
         assert set(query(dsn, SONGPLAY_NODES)) == {workers[0]}

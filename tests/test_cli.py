@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+from psycopg2.extensions import parse_dsn
 
+from fix_db import missing_database
 from helpers import DataDir, scalar
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,18 +45,12 @@ def test_create_tables_then_etl_load_and_report(dsn: str, data: DataDir):
     assert scalar(dsn, "select count(*) from songplays") == 2
 
 
-def test_create_tables_creates_a_missing_database(server: str, dsn: str):
-    missing = dsn.replace("dbname=sparkify_test_", "dbname=sparkify_new_")
-    try:
+def test_create_tables_creates_a_missing_database(server: str):
+    with missing_database(server) as missing:
         assert run("create_tables.py", "--dsn", missing).returncode == 0
         assert scalar(missing, "select count(*) from songplays") == 0
-    finally:
-        database = missing.split("dbname=")[1].split()[0]
-        subprocess.run(["dropdb", "--if-exists", "--force", database], check=False)
-        conn_check = scalar(
-            server, "select count(*) from pg_database where datname = %s", (database,)
-        )
-        assert conn_check == 0
+    database = parse_dsn(missing)["dbname"]
+    assert scalar(server, "select count(*) from pg_database where datname = %s", (database,)) == 0
 
 
 def test_etl_before_create_tables_says_what_to_do(dsn: str, data: DataDir):

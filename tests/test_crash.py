@@ -11,7 +11,8 @@ import pytest
 
 import create_tables
 import etl
-from helpers import fresh_database, query, scalar
+from fix_db import fresh_database
+from helpers import query, scalar
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = {

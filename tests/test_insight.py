@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 from psycopg2.extensions import connection
 
 import sql_queries as q
-from helpers import EVENT, SONG, DataDir, loaded_database
+from fix_db import loaded_database
+from helpers import EVENT, SONG, DataDir
 from sparkify import plots
 from sparkify.checks import CheckResult
 from sparkify.frames import (

@@ -21,7 +21,8 @@ import pytest
 
 import create_tables
 import sql_queries as q
-from helpers import fresh_database, query, scalar
+from fix_db import fresh_database
+from helpers import query, scalar
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data"

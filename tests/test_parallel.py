@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import create_tables
 import etl
-from helpers import DataDir, fresh_database, query
+from fix_db import fresh_database
+from helpers import DataDir, query
 from sparkify import intake
 
 RUN_ID = re.compile(r"\b[0-9]{8}T[0-9]{6}-[0-9a-f]{6}\b")

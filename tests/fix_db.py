@@ -1,15 +1,15 @@
 """The test databases and the real sample: every database a test uses is made here.
 
-The real sample is ../shared/datasets/udacity-sparkify beside the repository; missing, its tests
-skip (in CI, where CI is set, they fail).
-
-Two environment variables name what the tests run against, and pytest's header shows each
+Three environment variables name what the tests run against, and pytest's header shows each
 (passwords masked):
 
 - DATABASE_URL: the test server, given as any database on it (the tests make and drop their own
   databases beside it). Unset, the local server on 127.0.0.1:5432 when it answers, else an
   embedded server in a temporary folder.
 - CITUS_URL: a Citus coordinator database that has workers; unset, the Citus tests skip.
+- SPARKIFY_SAMPLE: the real Udacity sample (song_data/ and log_data/), by default
+  ../shared/datasets/udacity-sparkify beside the repository. Missing, its tests skip (in CI,
+  where CI is set, they fail).
 
 Registered as a plugin by conftest.py (pytest_plugins), as psycopg's tests do with theirs.
 """
@@ -31,7 +31,7 @@ from helpers import DataDir, execute, load
 from sparkify import db
 
 REPO = Path(__file__).resolve().parent.parent
-REAL_SAMPLE = REPO.parent / "shared" / "datasets" / "udacity-sparkify"
+DEFAULT_SAMPLE = REPO.parent / "shared" / "datasets" / "udacity-sparkify"
 LOCAL_SERVER = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 CITUS_MISSING = (
     "CITUS_URL is not set: it names a Citus coordinator database that has workers, "
@@ -58,16 +58,24 @@ def chosen_server() -> tuple[str | None, str]:
     return None, "DATABASE_URL is not set and nothing answers on 127.0.0.1:5432"
 
 
+def sample_path() -> Path:
+    """Where the real sample should be: SPARKIFY_SAMPLE, else beside the repository."""
+    return Path(os.environ.get("SPARKIFY_SAMPLE") or DEFAULT_SAMPLE)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """The server, Citus cluster and sample this run uses, in pytest's header."""
     admin, why = chosen_server()
     server = db.mask_dsn(admin) if admin else "an embedded server in a temporary folder"
     citus = os.environ.get("CITUS_URL")
-    sample = "" if REAL_SAMPLE.is_dir() else " (missing: its tests skip, or fail in CI)"
+    sample = sample_path()
+    named = "SPARKIFY_SAMPLE" if os.environ.get("SPARKIFY_SAMPLE") else "the default"
+    if not sample.is_dir():
+        named += ", missing: its tests " + ("fail (CI is set)" if os.environ.get("CI") else "skip")
     return [
         f"test server: {server} ({why})",
         f"citus: {db.mask_dsn(citus) + ' (CITUS_URL)' if citus else 'CITUS_URL is not set'}",
-        f"real sample: {REAL_SAMPLE}{sample}",
+        f"real sample: {sample} ({named})",
     ]
 
 
@@ -142,11 +150,16 @@ def schema(dsn: str) -> str:
 @pytest.fixture(scope="session")
 def real_sample() -> Path:
     """The real Udacity sample; CI has it, so there a missing copy fails instead of skipping."""
-    if not REAL_SAMPLE.is_dir():
+    sample = sample_path()
+    if not sample.is_dir():
+        where = (
+            f"the real sample is not at {sample}: set SPARKIFY_SAMPLE to the folder that holds "
+            "its song_data/ and log_data/"
+        )
         if os.environ.get("CI"):
-            pytest.fail(f"the real sample is missing at {REAL_SAMPLE}")
-        pytest.skip(f"the real sample is not at {REAL_SAMPLE}")
-    return REAL_SAMPLE
+            pytest.fail(where)
+        pytest.skip(where)
+    return sample
 
 
 @pytest.fixture(scope="module")

@@ -162,6 +162,7 @@ def check_every_order(source: Path, tmp_path: Path, full: str, batched: str) -> 
     random_batches_end_as_one_load()
 
 
+@pytest.mark.slow
 def test_the_real_sample_in_any_batches_and_order(
     real_sample: Path, tmp_path: Path, dsn: str, second_dsn: str
 ):

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import etl
 from bench import citus as bench_citus
 from bench import floor, run
@@ -23,6 +25,7 @@ def floor_rows(folder: Path, table: str) -> list[list[str]]:
         return list(csv.reader(rows))
 
 
+@pytest.mark.slow
 def test_bench_on_a_tiny_generated_set_finds_our_tables_equal_to_the_floor(
     server: str, tmp_path: Path
 ):
@@ -79,6 +82,7 @@ def test_floor_applies_the_tie_rules_as_our_load_does(schema: str, data: DataDir
     assert "only in floor: (7, 'Ada', 'Lovelace', 'F', 'paid')" in describe(differences)
 
 
+@pytest.mark.slow
 def test_real_sample_loads_to_exactly_its_floor_rows(
     server: str, real_sample: Path, tmp_path: Path
 ):

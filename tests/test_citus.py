@@ -210,6 +210,7 @@ def test_a_database_without_workers_is_laid_out_on_the_coordinator_with_a_warnin
         )
 
 
+@pytest.mark.slow
 def test_the_citus_bench_finds_both_loads_equal_on_a_tiny_set(
     citus_url: str, server: str, tmp_path: Path
 ):

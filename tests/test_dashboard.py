@@ -247,6 +247,7 @@ def test_a_filter_in_the_url_changes_every_number(site, browser, real_sample_dsn
     assert notices(browser) == []
 
 
+@pytest.mark.slow
 def test_filters_changed_on_the_page_rewrite_the_url_and_every_number(
     site, browser, real_sample_dsn
 ):

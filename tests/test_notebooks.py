@@ -86,12 +86,14 @@ def test_every_notebook_in_the_repo_is_executed_here():
     assert sorted(path.name for path in REPO.glob("*.ipynb")) == sorted(NOTEBOOKS)
 
 
+@pytest.mark.slow
 def test_test_notebook_shows_every_check_passing_and_draws(loaded: str):
     notebook = run_notebook("test.ipynb", DATABASE_URL=loaded)
     assert "all 17 data checks pass\n" in printed(notebook)
     assert images(notebook) >= 5
 
 
+@pytest.mark.slow
 def test_test_notebook_fails_on_a_failing_check(loaded: str):
     conn = psycopg2.connect(loaded)
     try:
@@ -127,6 +129,7 @@ def real_loaded(schema: str, real_sample: Path) -> str:
     return schema
 
 
+@pytest.mark.slow
 def test_both_notebooks_leave_a_database_loaded_from_elsewhere_exactly_as_it_was(
     real_loaded: str, sample: Path
 ):
@@ -141,6 +144,7 @@ def test_both_notebooks_leave_a_database_loaded_from_elsewhere_exactly_as_it_was
     assert "the scratch schema is dropped" in printed(walkthrough)
 
 
+@pytest.mark.slow
 def test_etl_notebook_walks_one_song_file_and_one_log_file_on_an_empty_database(
     dsn: str, sample: Path
 ):
@@ -154,6 +158,7 @@ def test_etl_notebook_walks_one_song_file_and_one_log_file_on_an_empty_database(
     assert contents(dsn) == before
 
 
+@pytest.mark.slow
 def test_test_notebook_shows_the_most_played_songs_by_title(real_loaded: str):
     notebook = run_notebook("test.ipynb", DATABASE_URL=real_loaded)
     shown = "".join(o.get("data", {}).get("text/plain", "") for o in outputs(notebook))

@@ -14,7 +14,6 @@ from psycopg2.extensions import make_dsn
 from test_real_sample import FACTS, facts
 
 import create_tables
-import etl
 import sql_queries as q
 from bench import citus as bench_citus
 from bench import run
@@ -24,6 +23,7 @@ from helpers import (
     DataDir,
     differences,
     execute,
+    load,
     query,
     run_statements,
     scalar,
@@ -94,11 +94,6 @@ def create_distributed(dsn: str, capsys: pytest.CaptureFixture[str]) -> list[str
     return out.splitlines()
 
 
-def load(dsn: str, data: Path, *options: str) -> None:
-    """etl.py into dsn, which must succeed and pass every data check."""
-    assert etl.main(["--dsn", dsn, "--data", str(data), "--check", *options]) == 0
-
-
 def copy_half(source: Path, target: Path, first: bool) -> None:
     """Copy the first (or second) half of source's song files and of its log files to target."""
     for folder in ["song_data", "log_data"]:
@@ -114,11 +109,11 @@ def assert_same_loads(citus: str, single: str, source: Path, data: Path) -> None
     """Half the files, then the rest, then --full-refresh: after each, the same star tables."""
     for first in [True, False]:
         copy_half(source, data, first)
-        load(citus, data)
-        load(single, data)
+        assert load(citus, data, "--check") == 0
+        assert load(single, data, "--check") == 0
         assert differences(star_rows(citus), star_rows(single)) == {}
-    load(citus, data, "--full-refresh")
-    load(single, data, "--full-refresh")
+    assert load(citus, data, "--check", "--full-refresh") == 0
+    assert load(single, data, "--check", "--full-refresh") == 0
     assert differences(star_rows(citus), star_rows(single)) == {}
     assert insight(citus) == insight(single)
 
@@ -130,8 +125,8 @@ def test_the_real_sample_loads_on_the_workers_to_the_one_server_tables(
     names = ", ".join(f"{host}:{port}" for host, port in sorted(workers))
     shards = create_distributed(citus, capsys)[-1]
     assert shards == f"songplays: {scalar(citus, SONGPLAY_SHARDS)} shards on 2 nodes ({names})"
-    load(citus, real_sample)
-    load(schema, real_sample)
+    assert load(citus, real_sample, "--check") == 0
+    assert load(schema, real_sample, "--check") == 0
     assert facts(citus) == FACTS
     assert dict(query(citus, CITUS_LAYOUT)) == LAYOUT
     placements = set(query(citus, SONGPLAY_NODES))
@@ -168,7 +163,7 @@ def test_the_bulk_merge_drops_and_rebuilds_each_key_on_citus(
     create_distributed(citus, capsys)
     data.song()
     data.log("d.json", {"itemInSession": 0}, {"itemInSession": 1})
-    load(citus, data.root)
+    assert load(citus, data, "--check") == 0
     before = query(citus, SONGPLAY_CONSTRAINTS)
     run_statements(
         citus,
@@ -230,7 +225,7 @@ def test_a_worker_added_later_takes_shards_after_a_rebalance(
         pytest.skip(f"CITUS_URL's cluster has {len(workers)} worker: adding one needs two")
     with fresh_citus_database(citus_url, registered=1) as dsn:
         create_distributed(dsn, capsys)
-        load(dsn, real_sample)
+        assert load(dsn, real_sample, "--check") == 0
         assert set(query(dsn, SONGPLAY_NODES)) == {workers[0]}
         # The README's steps: add the node, then move shards (block_writes: no logical
         # replication, which needs wal_level = logical).
@@ -240,5 +235,5 @@ def test_a_worker_added_later_takes_shards_after_a_rebalance(
         assert set(query(dsn, SONGPLAY_NODES)) == set(workers[:2])
         assert scalar(dsn, "select count(distinct nodeport) from citus_shards"
                            " where citus_table_type = 'reference'") == 3  # fmt: skip
-        load(dsn, real_sample, "--full-refresh")
+        assert load(dsn, real_sample, "--check", "--full-refresh") == 0
         assert facts(dsn) == FACTS

@@ -15,19 +15,13 @@ from typing import IO
 import orjson
 import pytest
 
-import etl
-from helpers import EVENT, SONG, DataDir, query, scalar
+from helpers import EVENT, SONG, DataDir, load, query, scalar
 from sparkify import intake
 from sparkify.intake import CHANGED, Intake
 from sparkify.read import MAX_RECORD_BYTES, NotRegularFile, open_regular
 
 REPO = Path(__file__).resolve().parent.parent
 NO_SUCH_FILE = "cannot read the file: No such file or directory"
-
-
-def load(dsn: str, data: DataDir, *options: str) -> int:
-    """Load a hand-made folder through etl.main; return the exit code."""
-    return etl.main(["--dsn", dsn, "--data", str(data.root), *options])
 
 
 def run_etl(dsn: str, data: DataDir, prefix: list[str] = ()) -> subprocess.CompletedProcess:

@@ -6,17 +6,10 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import etl
 import sql_queries as q
-from helpers import EVENT, SONG, DataDir, query, run_statements, scalar
+from helpers import EVENT, SONG, DataDir, load, query, run_statements, scalar
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def load(dsn: str, data: DataDir | Path) -> int:
-    """etl.main on a data folder."""
-    root = data.root if isinstance(data, DataDir) else data
-    return etl.main(["--dsn", dsn, "--data", str(root)])
 
 
 def plays(dsn: str) -> list[tuple]:

@@ -6,16 +6,10 @@ from pathlib import Path
 
 import pytest
 
-import etl
-from helpers import EVENT, DataDir, query, scalar
+from helpers import EVENT, DataDir, load, query, scalar
 from sparkify.intake import Intake
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def load(dsn: str, data: DataDir, *options: str) -> int:
-    """Load a hand-made folder through etl.main; return the exit code."""
-    return etl.main(["--dsn", dsn, "--data", str(data.root), *options])
 
 
 def rejects(dsn: str) -> list[tuple]:

@@ -8,18 +8,12 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-import etl
 import sql_queries as q
-from helpers import DataDir, query, scalar
+from helpers import DataDir, load, query, scalar
 
 REPO = Path(__file__).resolve().parent.parent
 WAITING = "another etl.py is loading this database: waiting for it\n"
 TABLES = ["songplays", "users", "songs", "artists", "time"]
-
-
-def load(dsn: str, data: DataDir, *options: str) -> int:
-    """Load a hand-made folder through etl.main; return the exit code."""
-    return etl.main(["--dsn", dsn, "--data", str(data.root), *options])
 
 
 def snapshot(dsn: str) -> dict[str, list[tuple]]:

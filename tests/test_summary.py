@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-import etl
-from helpers import DataDir, query, run_statements
+from helpers import DataDir, load, query, run_statements
 
 DAY = 86_400_000
 TS = 1541105830796  # 2018-11-01 20:57:10.796 UTC
@@ -46,11 +45,6 @@ from (
 """
 
 
-def load(dsn: str, folder: Path, *options: str) -> int:
-    """Load a data folder through etl.main; return the exit code."""
-    return etl.main(["--dsn", dsn, "--data", str(folder), *options])
-
-
 def assert_summaries_match_songplays(dsn: str) -> dict[str, list[tuple]]:
     """Each summary's rows equal its oracle's, and there are some; return them."""
     found = {}
@@ -75,7 +69,7 @@ def test_the_real_sample_summaries_sum_every_play(schema: str, real_sample: Path
 def test_later_and_older_loads_keep_every_day_true(schema: str, data: DataDir):
     data.song()
     data.log("b.json", {"ts": TS + 3 * DAY}, {"ts": TS + 4 * DAY, "itemInSession": 1})
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     assert_summaries_match_songplays(schema)
     data.log(
         "a.json",
@@ -83,7 +77,7 @@ def test_later_and_older_loads_keep_every_day_true(schema: str, data: DataDir):
         {"ts": TS + 3 * DAY, "itemInSession": 3},
         {"ts": TS + 9 * DAY, "itemInSession": 4, "level": "paid", "song": "Other"},
     )
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     found = assert_summaries_match_songplays(schema)
     assert sum(row[6] for row in found["hourly"]) == 5
 
@@ -92,10 +86,10 @@ def test_a_late_song_file_updates_the_matches_of_days_no_file_of_the_load_holds(
     schema: str, data: DataDir
 ):
     data.log("a.json", {"ts": TS}, {"ts": TS + 5 * DAY, "itemInSession": 1})
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     assert sum(row[7] for row in assert_summaries_match_songplays(schema)["hourly"]) == 0
     data.song()  # the played song arrives: both old plays match it now
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     found = assert_summaries_match_songplays(schema)
     assert [row[7] for row in found["hourly"]] == [1, 1]
     assert found["songs"] == [("Hoppípolla", "Sigur Rós", 2, 2)]
@@ -103,32 +97,32 @@ def test_a_late_song_file_updates_the_matches_of_days_no_file_of_the_load_holds(
 
 def test_a_play_moved_by_a_later_event_leaves_its_old_day(schema: str, data: DataDir):
     data.log("a.json", {"ts": TS})
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     # The same play key with a later start: the greater content wins, on another day.
     data.log("b.json", {"ts": TS + 7 * DAY})
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     found = assert_summaries_match_songplays(schema)
     assert [(row[0].day, row[6]) for row in found["hourly"]] == [(8, 1)]
 
 
 def test_a_users_new_gender_reaches_the_song_summary_of_every_day(schema: str, data: DataDir):
     data.log("a.json", {"ts": TS, "gender": "F"}, {"ts": TS + DAY, "itemInSession": 1})
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     data.log("b.json", {"ts": TS + 9 * DAY, "itemInSession": 2, "gender": "M"})
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     found = assert_summaries_match_songplays(schema)
     assert {row[2] for row in found["daily"]} == {"M"}
 
 
 def test_a_rerun_that_stages_nothing_rewrites_nothing(schema: str, data: DataDir):
     data.log("a.json", {"ts": TS}, {"ts": TS + DAY, "itemInSession": 1})
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     versions = "select xmin::text from {} order by 1"
     tables = ["hourly_plays", "played_songs", "daily_song_plays"]
     before = {table: query(schema, versions.format(table)) for table in tables}
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     assert {table: query(schema, versions.format(table)) for table in tables} == before
-    assert load(schema, data.root, "--full-refresh") == 0
+    assert load(schema, data, "--full-refresh") == 0
     assert_summaries_match_songplays(schema)
 
 
@@ -136,9 +130,9 @@ def test_a_database_loaded_before_the_summaries_gets_them_at_its_next_load(
     schema: str, data: DataDir, capsys
 ):
     data.log("a.json", {"ts": TS}, {"ts": TS + 2 * DAY, "itemInSession": 1})
-    assert load(schema, data.root) == 0
+    assert load(schema, data) == 0
     run_statements(schema, "drop table hourly_plays", "drop table played_songs",
                    "drop table daily_song_plays")  # fmt: skip
-    assert load(schema, data.root) == 0  # nothing new to read: the summaries are built all the same
+    assert load(schema, data) == 0  # nothing new to read: the summaries are built all the same
     assert "files: 0 read, 1 unchanged and skipped" in capsys.readouterr().out
     assert_summaries_match_songplays(schema)

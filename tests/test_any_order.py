@@ -9,9 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import create_tables
-import etl
 from fix_db import fresh_database
-from helpers import TS, DataDir, query
+from helpers import TS, DataDir, load, query
 from tools.generate_data import generate
 
 # Every column but songplay_id (the loader's own number), in a stable order.
@@ -59,7 +58,7 @@ class Batches:
         for relative in batch:
             (self.work / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(self.source / relative, self.work / relative)
-        assert etl.main(["--dsn", self.dsn, "--data", str(self.work)]) == 0
+        assert load(self.dsn, self.work) == 0
 
     def load_in(self, batches: list[list[Path]]) -> dict[str, list[tuple]]:
         """The tables after loading the batches, in order, from scratch."""
@@ -85,7 +84,7 @@ def full_and_batches(source: Path, tmp_path: Path, full: str, batched: str):
     batches.load(batches.files)
     expected = tables(batches.dsn)
     create_tables.create_schema(full)
-    assert etl.main(["--dsn", full, "--data", str(batches.work)]) == 0
+    assert load(full, batches.work) == 0
     assert tables(full) == expected  # a second load of the same folder changed nothing
     return expected, batches
 
@@ -180,7 +179,7 @@ def test_conflicting_records_in_any_batches_and_order(tmp_path: Path, dsn: str, 
 
 def test_the_conflict_rules(schema: str, tmp_path: Path):
     root = conflicting_data(tmp_path / "conflicts")
-    assert etl.main(["--dsn", schema, "--data", str(root)]) == 0
+    assert load(schema, root) == 0
     # song_data/B/SO1.json sorts after song_data/A/...: it speaks for SO1 and for AR1.
     assert query(schema, "select title, artist_id from songs where song_id = 'SO1'") == [
         ("Hoppípolla", "AR1")

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-import etl
 from bench import citus as bench_citus
 from bench import floor, run
 from bench.check import compare, describe
 from bench.measure import measure
-from helpers import DataDir, query, run_statements, scalar
+from helpers import DataDir, load, query, run_statements, scalar
 from tools.generate_data import mojibake
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,7 +67,7 @@ def test_floor_applies_the_tie_rules_as_our_load_does(schema: str, data: DataDir
     assert artist[:5] == ["AR2", "Mum", "", "64.1", "-21.9"]
     assert artist[5] == str(data.root.resolve() / "song_data" / "A" / "B" / "C" / "SO4.json")
     assert floor_rows(out, "songs")[2][3] == ""  # year 0: unknown
-    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
+    assert load(schema, data) == 0
     assert compare(schema, out) == []
     # The check sees a changed and a missing row.
     run_statements(
@@ -137,7 +136,7 @@ def test_help_explains_every_option():
 def test_the_citus_bench_content_checksum_sees_one_changed_value(schema: str, data: DataDir):
     data.song()
     data.log("d.json", {"itemInSession": 0}, {"itemInSession": 1})
-    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
+    assert load(schema, data) == 0
     before = bench_citus.content(schema)
     assert before["songplays"][0] == 2
     run_statements(schema, "update songplays set location = 'Elsewhere' where item_in_session = 1")

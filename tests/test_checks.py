@@ -8,10 +8,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-import etl
 import sql_queries as q
 from fix_db import loaded_database
-from helpers import DataDir, run_statements
+from helpers import DataDir, load, run_statements
 from sparkify.checks import CheckResult, describe, evaluate, run_check, run_checks
 from sparkify.errors import DatabaseError
 
@@ -32,9 +31,9 @@ def write_sample(data: DataDir) -> None:
 
 @pytest.fixture
 def loaded(schema: str, data: DataDir) -> str:
-    """A database holding the small hand-made sample, loaded by etl.main."""
+    """A database holding the small hand-made sample, loaded through helpers.load."""
     write_sample(data)
-    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
+    assert load(schema, data) == 0
     return schema
 
 
@@ -80,7 +79,7 @@ def test_all_checks_pass_on_a_hand_made_load(shared_sample: str):
 
 
 def test_all_checks_pass_on_the_real_sample(schema: str, real_sample: Path):
-    assert etl.main(["--dsn", schema, "--data", str(real_sample)]) == 0
+    assert load(schema, real_sample) == 0
     assert failed(schema) == set()
 
 

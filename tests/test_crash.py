@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 import create_tables
-import etl
 from fix_db import fresh_database
-from helpers import query, scalar
+from helpers import load, query, scalar
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = {
@@ -45,7 +44,7 @@ def clean_load(server: str, large_data: Path) -> dict[str, list[tuple]]:
     """The tables after one uninterrupted load, in a database of their own."""
     with fresh_database(server) as dsn:
         create_tables.create_schema(dsn)
-        assert etl.main(["--dsn", dsn, "--data", str(large_data)]) == 0
+        assert load(dsn, large_data) == 0
         return contents(dsn)
 
 
@@ -72,6 +71,6 @@ def test_a_killed_load_leaves_nothing_and_a_rerun_equals_a_clean_load(
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     assert all(rows == [] for rows in contents(schema).values())
-    assert etl.main(["--dsn", schema, "--data", str(large_data)]) == 0
+    assert load(schema, large_data) == 0
     assert len(clean_load["songplays"]) > 100_000
     assert contents(schema) == clean_load

@@ -11,8 +11,7 @@ from pathlib import Path
 import psycopg2.errors
 import pytest
 
-import etl
-from helpers import DataDir, run_statements, scalar
+from helpers import DataDir, load, run_statements, scalar
 from sparkify.db import database_error
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,7 +110,7 @@ def test_a_user_deleted_by_hand_sinks_no_later_load_and_the_check_finds_it(
     schema: str, data: DataDir
 ):
     data.log("1.json", {"itemInSession": 0}, {"userId": "8", "itemInSession": 1})
-    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
+    assert load(schema, data) == 0
     # User 8 deleted by hand, past the foreign key (as a superuser's replica mode also can).
     run_statements(
         schema,

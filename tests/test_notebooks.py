@@ -10,9 +10,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-import etl
 import sql_queries as q
-from helpers import query, scalar
+from helpers import load, query, scalar
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ["test.ipynb", "etl.ipynb"]
@@ -30,7 +29,7 @@ def sample(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture
 def loaded(schema: str, sample: Path) -> str:
     """A test database loaded from the sample by etl.main."""
-    assert etl.main(["--dsn", schema, "--data", str(sample)]) == 0
+    assert load(schema, sample) == 0
     return schema
 
 
@@ -125,7 +124,7 @@ def contents(dsn: str) -> dict[str, list[tuple]]:
 @pytest.fixture
 def real_loaded(schema: str, real_sample: Path) -> str:
     """A test database loaded with the real sample, from its own folder."""
-    assert etl.main(["--dsn", schema, "--data", str(real_sample)]) == 0
+    assert load(schema, real_sample) == 0
     return schema
 
 

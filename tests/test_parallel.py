@@ -10,9 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import create_tables
-import etl
 from fix_db import fresh_database
-from helpers import DataDir, query
+from helpers import DataDir, load, query
 from sparkify import intake
 
 RUN_ID = re.compile(r"\b[0-9]{8}T[0-9]{6}-[0-9a-f]{6}\b")
@@ -32,7 +31,7 @@ def loaded(server: str, data: DataDir, capsys: pytest.CaptureFixture[str]) -> tu
     """Every row the loader writes, and its summary, after loading data into a new database."""
     with fresh_database(server) as dsn:
         create_tables.create_schema(dsn)
-        assert etl.main(["--dsn", dsn, "--data", str(data.root)]) == 0
+        assert load(dsn, data) == 0
         tables = {t: sorted(query(dsn, f"select {c} from {t}"), key=repr) for t, c in
                   TABLES.items()}  # fmt: skip
     # Without the first line (the database), and with each run id the same.

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import etl
-from helpers import DataDir
+from helpers import DataDir, load
 from sparkify import intake
 from sparkify.intake import LOG_BYTES, SONG_FILES, Intake
 
@@ -140,8 +139,8 @@ def test_the_summary_says_what_this_run_did_and_what_the_tables_hold(
 ):
     data.song()
     data.log("d.json", {}, {"itemInSession": 1, "song": "Other"})
-    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
-    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
+    assert load(schema, data) == 0
+    assert load(schema, data) == 0
     out = RUN.sub("this run:", capsys.readouterr().out)
     first, second = out.split(f"no file read, nothing loaded into {schema}\n")
     tables = (

@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-import etl
-from helpers import scalar
+from helpers import load, scalar
 
 FACTS = {
     "select count(*) from songplays": 6820,
@@ -22,7 +21,7 @@ def facts(dsn: str) -> dict[str, object]:
 
 
 def test_real_sample_loads_to_the_known_facts_twice(schema: str, real_sample: Path):
-    assert etl.main(["--dsn", schema, "--data", str(real_sample)]) == 0
+    assert load(schema, real_sample) == 0
     assert facts(schema) == FACTS
-    assert etl.main(["--dsn", schema, "--data", str(real_sample)]) == 0
+    assert load(schema, real_sample) == 0
     assert facts(schema) == FACTS

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import psycopg2
 
-import etl
 import sql_queries as q
-from helpers import DataDir, query, run_statements
+from helpers import DataDir, load, query, run_statements
 
 REPO = Path(__file__).resolve().parent.parent
 RUN_COLUMNS = (
@@ -44,7 +43,7 @@ def test_each_committed_run_records_what_it_did(schema: str, data: DataDir):
     (run_id,) = query(schema, "select run_id from etl_runs")[0]
     assert f"\nthis run (id {run_id}, in etl_runs):\n" in done.stdout
     data.log("c.json", {"itemInSession": 3})
-    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
+    assert load(schema, data) == 0
     assert runs(schema) == [
         ("committed", None, 3, 0, 1, 3, 2, 1, 1, 1, 2),
         ("committed", None, 1, 3, 0, 1, 0, 0, 0, 0, 3),
@@ -91,8 +90,8 @@ def test_an_interrupted_run_is_recorded(schema: str, data: DataDir):
 
 def test_last_runs_lists_the_latest_first(schema: str, data: DataDir):
     data.log("a.json", {"itemInSession": 0})
-    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
-    assert etl.main(["--dsn", schema, "--data", str(data.root)]) == 0
+    assert load(schema, data) == 0
+    assert load(schema, data) == 0
     last = query(schema, q.last_runs, {"limit": 5})
     assert [row[5] for row in last] == [0, 1]  # files read: the second run read none
     assert last[0][1] > last[1][1]

@@ -78,6 +78,23 @@ def differences(left: dict[str, list[tuple]], right: dict[str, list[tuple]]) -> 
     return found
 
 
+# The known facts of the real Udacity sample, each a query and its value once it is loaded.
+FACTS = {
+    "select count(*) from songplays": 6820,
+    "select count(*) from users": 96,
+    "select count(*) from users where level = 'paid'": 22,
+    "select count(*) from songs": 71,
+    "select count(*) from artists": 69,
+    "select count(*) from time": 6813,
+    "select count(*) from songplays where song_id is not null": 1,
+}
+
+
+def facts(dsn: str) -> dict[str, object]:
+    """The value of each fact's query."""
+    return {statement: scalar(dsn, statement) for statement in FACTS}
+
+
 SONG = {
     "num_songs": 1,
     "artist_id": "ARTEST0001",

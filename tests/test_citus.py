@@ -11,7 +11,6 @@ from pathlib import Path
 import psycopg2
 import pytest
 from psycopg2.extensions import make_dsn
-from test_real_sample import FACTS, facts
 
 import create_tables
 import sql_queries as q
@@ -20,9 +19,11 @@ from bench import run
 from bench.citus import INSIGHT, citus_nodes
 from fix_db import fresh_citus_database, missing_database
 from helpers import (
+    FACTS,
     DataDir,
     differences,
     execute,
+    facts,
     load,
     query,
     run_statements,

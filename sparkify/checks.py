@@ -1,13 +1,14 @@
-"""Data checks: run the zero-row queries of sql_queries.py and report what each found."""
+"""Data checks: run the zero-row queries of sparkify/queries/checks.py; report what each found."""
 
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import psycopg2
+from psycopg2 import sql
 from psycopg2.extensions import connection, cursor
 
-import sql_queries as q
+from sparkify import queries as q
 from sparkify.db import database_error
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class CheckResult:
 
 def run_check(cur: cursor, name: str, check: str, sample_rows: int = SAMPLE_ROWS) -> CheckResult:
     """Count the rows that break one check and keep a sample of them."""
-    query = q.sql.SQL(check)
+    query = sql.SQL(check)
     cur.execute(q.check_failure_count.format(query))
     failing = cur.fetchone()[0]
     sample: list[tuple[object, ...]] = []

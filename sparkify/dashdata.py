@@ -12,7 +12,7 @@ import psycopg2
 import psycopg2.errors
 from psycopg2.extensions import connection, cursor
 
-import sql_queries as q
+from sparkify import queries as q
 from sparkify.db import connect
 from sparkify.errors import DatabaseError
 from sparkify.filters import Filters

@@ -10,9 +10,10 @@ from types import ModuleType
 
 import psycopg2
 import psycopg2.errors
+from psycopg2 import sql
 from psycopg2.extensions import connection, make_dsn, parse_dsn
 
-import sql_queries as q
+from sparkify import queries as q
 from sparkify.errors import DatabaseError
 from sparkify.interrupt import Cursor
 
@@ -195,7 +196,7 @@ def ensure_database(dsn: str) -> None:
             cur.execute(q.database_exists, (dbname,))
             if cur.fetchone() is None:
                 logger.info("creating database %s", dbname)
-                cur.execute(q.database_create.format(q.sql.Identifier(dbname)))
+                cur.execute(q.database_create.format(sql.Identifier(dbname)))
     finally:
         admin.close()
 
@@ -255,16 +256,16 @@ def scratch_dsn(dsn: str) -> str:
 def create_scratch_schema(dsn: str) -> str:
     """An empty scratch schema (a leftover of an interrupted walkthrough is dropped); its DSN."""
     drop_scratch_schema(dsn)
-    run_on(dsn, q.schema_create.format(q.sql.Identifier(SCRATCH_SCHEMA)))
+    run_on(dsn, q.schema_create.format(sql.Identifier(SCRATCH_SCHEMA)))
     return scratch_dsn(dsn)
 
 
 def drop_scratch_schema(dsn: str) -> None:
     """Drop the scratch schema and everything in it, if it exists."""
-    run_on(dsn, q.schema_drop.format(q.sql.Identifier(SCRATCH_SCHEMA)))
+    run_on(dsn, q.schema_drop.format(sql.Identifier(SCRATCH_SCHEMA)))
 
 
-def run_on(dsn: str, statement: q.sql.Composable) -> None:
+def run_on(dsn: str, statement: sql.Composable) -> None:
     """Run one statement in a transaction of its own."""
     conn = connect(dsn)
     try:

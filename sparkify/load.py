@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 
 import psycopg2
 import psycopg2.errors
+from psycopg2 import sql
 from psycopg2.extensions import connection, cursor
 
-import sql_queries as q
 from sparkify import interrupt
+from sparkify import queries as q
 from sparkify.copytext import copy_text
 from sparkify.db import connect, database_error
 from sparkify.errors import DatabaseError, SchemaError
@@ -226,7 +227,7 @@ def row_counts(cur: cursor) -> dict[str, int]:
     """The rows of each star table."""
     counts = {}
     for table in q.star_tables:
-        cur.execute(q.table_row_count.format(q.sql.Identifier(table)))
+        cur.execute(q.table_row_count.format(sql.Identifier(table)))
         counts[table] = cur.fetchone()[0]
     return counts
 

@@ -431,3 +431,11 @@ bulk_merge_queries = [
     songplay_played_song_index_create,
     *songplay_foreign_keys_create,
 ]
+# A bulk load that keeps the keys (on Citus, which cannot run the bulk inserts' anti-joins, or
+# after a bulk merge undone because a play is staged twice): the foreign keys off for the
+# on-conflict merges, then back on in one validating pass.
+keyed_bulk_merge_queries = [
+    *songplay_foreign_keys_drop,
+    *event_merge_queries,
+    *songplay_foreign_keys_create,
+]

@@ -118,8 +118,7 @@ song_match = """
 """
 
 # Every play of those keys gets the song it matches now, or none; only changed rows are written.
-songplay_song_rematch = (
-    """
+songplay_song_rematch = f"""
 update songplays as sp
 set
     song_id = r.song_id,
@@ -139,9 +138,7 @@ from (
     ) as k
         on k.title = p.song_title
         and k.duration = p.song_length
-    left join ("""
-    + song_match
-    + """) as m
+    left join ({song_match}) as m
         on m.title = p.song_title
         and m.duration = p.song_length
         and m.artist_name = p.artist_name
@@ -153,7 +150,6 @@ where sp.songplay_id = r.songplay_id
         or sp.artist_id is distinct from r.artist_id
     )
 """
-)
 
 # The time rows of the staged plays, one per start time; both time merges below use it.
 time_rows_insert = """
@@ -176,23 +172,18 @@ select
     date_part('isodow', t.start_time) - 1  -- 0 = Monday ... 6 = Sunday
 """
 
-time_table_insert = (
-    time_rows_insert
-    + """from (
+time_table_insert = f"""{time_rows_insert}from (
     select distinct e.start_time
     from stage_events as e
     order by e.start_time  -- ascending keys: the index appends instead of splitting pages
 ) as t
 on conflict (start_time) do nothing
 """
-)
 
 # A bulk load's time rows: the same rows, for a table without its key (bulk_merge_queries).
 # With no arbiter index there is no on conflict: the anti-join leaves out the times already
 # there, which costs far less than a speculative insertion per row.
-time_table_bulk_insert = (
-    time_rows_insert
-    + """from (
+time_table_bulk_insert = f"""{time_rows_insert}from (
     select distinct e.start_time
     from stage_events as e
 ) as t
@@ -202,7 +193,6 @@ where not exists (
     where x.start_time = t.start_time
 )
 """
-)
 
 # Latest play wins: within this load and across loads (through last_played_at) by ts, so that
 # a file of older events loaded later never overwrites a newer level. Between plays of the same

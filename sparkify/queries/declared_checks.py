@@ -108,7 +108,7 @@ class Relationship:
         child = self.table.column(self.column)
         parent = self.parent.column(self.parent_column or self.parent.key)
         orphan = parent + sql.SQL(" is null")
-        # A null joins no parent: allowed, it is skipped before the orphan test; else it fails.
+        # A null joins no parent, so it fails the orphan test; a nullable column skips nulls first.
         where = [sql.SQL("where ") + orphan]
         if self.nullable:
             where = [

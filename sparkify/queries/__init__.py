@@ -3,8 +3,9 @@
 schema: the tables, their keys and indexes (create_tables.py); citus: the distributed layout;
 stage: the temporary tables a load COPYs into; merges: staging into the star tables;
 summaries: the dashboard's summaries, kept by each load; bookkeeping: the manifest, rejects,
-run history, settings and load lock; checks: the data checks; insight, walkthrough and
-dashboard: what the notebooks and the dashboard read.
+run history, settings and load lock; checks: the data checks, those of a shared shape
+declared (declared_checks generates their SQL); insight, walkthrough and dashboard: what the
+notebooks and the dashboard read.
 
 Gathered here so that callers name a statement the same way wherever it lives
 (`queries.song_table_create`), as the top-level sql_queries.py does for Udacity-style code.

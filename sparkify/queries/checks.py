@@ -1,119 +1,49 @@
-"""The data checks: each returns the rows that break its rule (no rows: the check passes)."""
+"""The data checks: each returns the rows that break its rule (no rows: the check passes).
+
+A rule of a shared shape (a key, a relationship, accepted values) is declared in one line and
+its SQL generated (declared_checks.py: Unique, Relationship, AcceptedValues); a rule of its own
+is written by hand as SQL. `data_checks` lists them all, in the order they are reported.
+"""
 
 from psycopg2 import sql
 
+from sparkify.queries.declared_checks import AcceptedValues, Relationship, Table, Unique
+
+# The star tables as the declarations name them: the alias of their SQL, the key naming a row.
+SONGPLAYS = Table("songplays", alias="sp", key="songplay_id")
+USERS = Table("users", alias="u", key="user_id")
+SONGS = Table("songs", alias="s", key="song_id")
+ARTISTS = Table("artists", alias="a", key="artist_id")
+TIME = Table("time", alias="t", key="start_time")
+
+# DECLARED CHECKS
+
 # Keys: a group of more than one row is a duplicate; the group of nulls is a missing key.
 # songplay_id alone: the primary key also holds user_id (for Citus), so it does not enforce this.
-check_songplay_id_unique = """
-select
-    sp.songplay_id,
-    count(*) as rows
-from songplays as sp
-group by sp.songplay_id
-having count(*) > 1
-    or sp.songplay_id is null
-"""
+check_songplay_id_unique = Unique(SONGPLAYS, ("songplay_id",)).query()
+check_songplay_natural_key_unique = Unique(
+    SONGPLAYS, ("user_id", "session_id", "item_in_session")
+).query()
+check_user_id_unique = Unique(USERS, ("user_id",)).query()
+check_song_id_unique = Unique(SONGS, ("song_id",)).query()
+check_artist_id_unique = Unique(ARTISTS, ("artist_id",)).query()
+check_time_start_time_unique = Unique(TIME, ("start_time",)).query()
 
-check_songplay_natural_key_unique = """
-select
-    sp.user_id,
-    sp.session_id,
-    sp.item_in_session,
-    count(*) as rows
-from songplays as sp
-group by
-    sp.user_id,
-    sp.session_id,
-    sp.item_in_session
-having count(*) > 1
-    or sp.user_id is null
-    or sp.session_id is null
-    or sp.item_in_session is null
-"""
+# Orphans: each names its parent's key. A null key joins nothing, so these also catch a missing
+# user, start_time or song artist.
+check_songplay_user_exists = Relationship(SONGPLAYS, "user_id", USERS).query()
+check_songplay_time_exists = Relationship(SONGPLAYS, "start_time", TIME).query()
+check_song_artist_exists = Relationship(SONGS, "artist_id", ARTISTS).query()
 
-check_user_id_unique = """
-select
-    u.user_id,
-    count(*) as rows
-from users as u
-group by u.user_id
-having count(*) > 1
-    or u.user_id is null
-"""
+# A null song_id (and so artist_id) is a play that matched no song: allowed.
+check_songplay_song_exists = Relationship(SONGPLAYS, "song_id", SONGS, nullable=True).query()
+check_songplay_artist_exists = Relationship(SONGPLAYS, "artist_id", ARTISTS, nullable=True).query()
 
-check_song_id_unique = """
-select
-    s.song_id,
-    count(*) as rows
-from songs as s
-group by s.song_id
-having count(*) > 1
-    or s.song_id is null
-"""
+# Accepted values: the logs know two levels, spelled in lower case.
+check_songplay_level_accepted = AcceptedValues(SONGPLAYS, "level", ("free", "paid")).query()
+check_user_level_accepted = AcceptedValues(USERS, "level", ("free", "paid")).query()
 
-check_artist_id_unique = """
-select
-    a.artist_id,
-    count(*) as rows
-from artists as a
-group by a.artist_id
-having count(*) > 1
-    or a.artist_id is null
-"""
-
-check_time_start_time_unique = """
-select
-    t.start_time,
-    count(*) as rows
-from time as t
-group by t.start_time
-having count(*) > 1
-    or t.start_time is null
-"""
-
-# Orphans: a null key joins nothing, so these also catch a missing user or start_time.
-check_songplay_user_exists = """
-select
-    sp.songplay_id,
-    sp.user_id
-from songplays as sp
-left join users as u
-    on u.user_id = sp.user_id
-where u.user_id is null
-"""
-
-check_songplay_time_exists = """
-select
-    sp.songplay_id,
-    sp.start_time
-from songplays as sp
-left join time as t
-    on t.start_time = sp.start_time
-where t.start_time is null
-"""
-
-# A null song_id is a play that matched no song: allowed.
-check_songplay_song_exists = """
-select
-    sp.songplay_id,
-    sp.song_id
-from songplays as sp
-left join songs as s
-    on s.song_id = sp.song_id
-where sp.song_id is not null
-    and s.song_id is null
-"""
-
-check_songplay_artist_exists = """
-select
-    sp.songplay_id,
-    sp.artist_id
-from songplays as sp
-left join artists as a
-    on a.artist_id = sp.artist_id
-where sp.artist_id is not null
-    and a.artist_id is null
-"""
+# HAND-WRITTEN CHECKS: rules of their own
 
 # A matched play names its song's artist; an unmatched play names no artist.
 check_songplay_artist_is_song_artist = """
@@ -163,35 +93,6 @@ inner join artists as a
     on a.artist_id = s.artist_id
     and a.name = sp.artist_name
 where sp.song_id is null
-"""
-
-check_song_artist_exists = """
-select
-    s.song_id,
-    s.artist_id
-from songs as s
-left join artists as a
-    on a.artist_id = s.artist_id
-where a.artist_id is null
-"""
-
-# Accepted values: the logs know two levels, spelled in lower case.
-check_songplay_level_accepted = """
-select
-    sp.songplay_id,
-    sp.level
-from songplays as sp
-where sp.level is null
-    or sp.level not in ('free', 'paid')
-"""
-
-check_user_level_accepted = """
-select
-    u.user_id,
-    u.level
-from users as u
-where u.level is null
-    or u.level not in ('free', 'paid')
 """
 
 # The time columns are parts of start_time: ISO week, weekday 0 = Monday.

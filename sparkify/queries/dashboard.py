@@ -1,5 +1,7 @@
 """What dashboard.py reads, read-only: the summaries under the filters, and the numbers."""
 
+from sparkify.queries.insight import platform_of
+
 # The dashboard's connection: read-only, so that nothing it runs can change a table, and
 # bounded, so that a page never hangs on a busy server or on a load's lock.
 dashboard_session_settings = [
@@ -164,7 +166,7 @@ limit %(limit)s
 # The rules of platform_mix (INSIGHT), applied to each user agent once rather than to each play.
 dashboard_platforms = (
     dashboard_view
-    + """select
+    + f"""select
     p.platform,
     sum(p.plays) as plays,
     count(distinct p.user_id) as listeners
@@ -172,15 +174,7 @@ from (
     select
         a.user_id,
         a.plays,
-        case
-            when a.user_agent ~ 'iPhone' then 'iPhone'
-            when a.user_agent ~ 'iPad' then 'iPad'
-            when a.user_agent ~ 'Android' then 'Android'
-            when a.user_agent ~ 'Windows' then 'Windows'
-            when a.user_agent ~ 'Macintosh|Mac OS X' then 'Mac'
-            when a.user_agent ~ 'Linux|X11' then 'Linux'
-            else 'other'
-        end as platform
+        {platform_of("a.user_agent")} as platform
     from (
         select
             v.user_id,

@@ -166,9 +166,26 @@ order by
 limit %(limit)s
 """
 
-# The first rule that matches wins: iPhone and iPad agents also say "Mac OS X", and
-# Android agents also say "Linux". No agent at all counts as other.
-platform_mix = """
+
+
+def platform_of(user_agent: str) -> str:
+    """The platform of a user agent column, as a SQL expression (platform_mix's rules).
+
+    The first rule that matches wins: iPhone and iPad agents also say "Mac OS X", and
+    Android agents also say "Linux". No agent at all counts as other.
+    """
+    return f"""case
+            when {user_agent} ~ 'iPhone' then 'iPhone'
+            when {user_agent} ~ 'iPad' then 'iPad'
+            when {user_agent} ~ 'Android' then 'Android'
+            when {user_agent} ~ 'Windows' then 'Windows'
+            when {user_agent} ~ 'Macintosh|Mac OS X' then 'Mac'
+            when {user_agent} ~ 'Linux|X11' then 'Linux'
+            else 'other'
+        end"""
+
+
+platform_mix = f"""
 select
     p.platform,
     count(*) as plays,
@@ -176,15 +193,7 @@ select
 from (
     select
         sp.user_id,
-        case
-            when sp.user_agent ~ 'iPhone' then 'iPhone'
-            when sp.user_agent ~ 'iPad' then 'iPad'
-            when sp.user_agent ~ 'Android' then 'Android'
-            when sp.user_agent ~ 'Windows' then 'Windows'
-            when sp.user_agent ~ 'Macintosh|Mac OS X' then 'Mac'
-            when sp.user_agent ~ 'Linux|X11' then 'Linux'
-            else 'other'
-        end as platform
+        {platform_of("sp.user_agent")} as platform
     from songplays as sp
 ) as p
 group by p.platform

@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sparkify.manifest import FileTally
+from sparkify.manifest import FileTally, TallySpool
 from sparkify.rejects import RejectSpool
 from sparkify.shape import Repairs
 
@@ -30,7 +30,7 @@ class Accounts:
 
     def __init__(self, rejects: RejectSpool) -> None:
         self.rejects = rejects
-        self.tallies: list[FileTally] = []  # in the order the files were read
+        self.read_files = TallySpool()
         self.unchanged = 0
         self.empty: list[str] = []
         self.repairs: Repairs = Counter()
@@ -40,7 +40,7 @@ class Accounts:
         if tally.size == 0:
             logger.warning("%s is empty: skipped", tally.path)
             self.empty.append(tally.path)
-        self.tallies.append(tally)
+        self.read_files.add(tally)
 
     def repaired(self, repairs: Repairs) -> None:
         """Count in the values that shaping repaired, by field."""
@@ -59,10 +59,15 @@ class Accounts:
         logger.warning("%s: %s", path, reason)
         self.rejects.add(path, None, reason)
 
+    def close(self) -> None:
+        """Remove the spools."""
+        self.rejects.close()
+        self.read_files.close()
+
     def report(self) -> IntakeReport:
         """What the run read, passed over, refused and repaired so far."""
         return IntakeReport(
-            files_read=len(self.tallies),
+            files_read=self.read_files.count,
             files_unchanged=self.unchanged,
             files_empty=len(self.empty),
             rejected=self.rejects.count,

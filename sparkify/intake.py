@@ -24,11 +24,9 @@ from sparkify.manifest import (
     FileTally,
     Manifest,
     is_unchanged,
-    manifest_rows,
 )
 from sparkify.read import Refusal, not_regular, unreadable
 from sparkify.rejects import RejectSpool
-from sparkify.shape import Row
 from sparkify.songfiles import Outcome, ShapedSongs, read_song_files
 from sparkify.workers import Window, Workers
 
@@ -71,7 +69,7 @@ class Intake:
 
     def __exit__(self, *exc_info: object) -> None:
         self._workers.close()
-        self._accounts.rejects.close()
+        self._accounts.close()
         self._held.close()
 
     # What to stage
@@ -108,9 +106,9 @@ class Intake:
         """The rejects of this run as CSV in the column order of reject_copy."""
         return self._accounts.rejects.csv()
 
-    def manifest_rows(self) -> Iterator[Row]:
-        """One manifest row per file read, in the column order of file_stage_copy."""
-        return manifest_rows(self._accounts.tallies)
+    def manifest_text(self) -> IO[str]:
+        """One manifest row per file read, as the COPY text of file_stage_copy."""
+        return self._accounts.read_files.text()
 
     def report(self) -> IntakeReport:
         """What this run read, passed over, refused and repaired."""
@@ -119,7 +117,7 @@ class Intake:
     @property
     def tallies(self) -> list[FileTally]:
         """The tally of each file read to its end, in the order read."""
-        return self._accounts.tallies
+        return self._accounts.read_files.tallies()
 
     @property
     def rejected(self) -> int:

@@ -1,9 +1,8 @@
 """The loader: staging rows in, COPY into temporary tables, one merge per star table."""
 
-import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import psycopg2
@@ -13,19 +12,14 @@ from psycopg2.extensions import connection, cursor
 
 from sparkify import interrupt
 from sparkify import queries as q
-from sparkify.copytext import copy_text
 from sparkify.db import database_error
 from sparkify.errors import SchemaError
 from sparkify.intake import Intake
 from sparkify.manifest import NOTHING_LOADED, FilePath, Manifest
 from sparkify.report import Summary
 from sparkify.runs import record_run
-from sparkify.shape import Row
 
 logger = logging.getLogger(__name__)
-
-# Rows per chunk of a COPY stream: enough to send in few calls, few enough to stay light.
-CHUNK_ROWS = 2_000
 
 Status = Callable[[str], None]  # told what the load is doing, for a person watching it
 
@@ -45,19 +39,6 @@ class ChunkStream:
         interrupt.check()  # Ctrl-C does not raise inside the driver: stop here instead
         # An empty chunk (a file without plays) must not read as the end of the stream.
         return next((chunk for chunk in self._chunks if chunk), "")
-
-
-def text_chunks(rows: Iterable[Row]) -> Iterator[str]:
-    """COPY text of CHUNK_ROWS rows at a time."""
-    iterator = iter(rows)
-    while batch := list(itertools.islice(iterator, CHUNK_ROWS)):
-        yield copy_text(batch)
-
-
-def copy_rows(cur: cursor, copy_sql: str, rows: Iterable[Row]) -> int:
-    """COPY rows into a table in one streaming statement; return how many."""
-    cur.copy_expert(copy_sql, ChunkStream(text_chunks(rows)))
-    return cur.rowcount
 
 
 def check_schema(conn: connection) -> None:
@@ -149,7 +130,7 @@ def record_files(cur: cursor, intake: Intake) -> None:
     """Write the run's rejects to etl_rejects and its files to the manifest."""
     started = time.perf_counter()
     cur.copy_expert(q.reject_copy, intake.reject_csv())
-    copy_rows(cur, q.file_stage_copy, intake.manifest_rows())
+    cur.copy_expert(q.file_stage_copy, intake.manifest_text())
     cur.execute(q.file_table_upsert, {"run_id": intake.run_id})
     logger.info(
         "record rejects and manifest: %d files, %.2f s", cur.rowcount, time.perf_counter() - started

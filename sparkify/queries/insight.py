@@ -167,7 +167,6 @@ limit %(limit)s
 """
 
 
-
 def platform_of(user_agent: str) -> str:
     """The platform of a user agent column, as a SQL expression (platform_mix's rules).
 

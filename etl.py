@@ -2,7 +2,6 @@
 
 import argparse
 import sys
-import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,9 +13,11 @@ from sparkify.cli import add_common_options, configure_logging, run
 from sparkify.db import connect, mask_dsn, resolve_dsn
 from sparkify.errors import DataError, EtlError
 from sparkify.intake import Intake
-from sparkify.load import Summary, check_schema, load, record_failed_run
+from sparkify.load import check_schema, load
 from sparkify.progress import Display, total_bytes
 from sparkify.read import Refusal, json_files
+from sparkify.report import Summary, format_summary
+from sparkify.runs import new_run_id, record_failed_run
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
 
@@ -71,39 +72,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def new_run_id() -> str:
-    """A run id that sorts by start time and is unique: 20181130T002207-1a2b3c."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-
-
-def format_summary(summary: Summary, target: str) -> str:
-    """The end-of-run report: what this run read, repaired and rejected; what the tables hold."""
-    lines = [
-        f"loaded into {target}"
-        if summary.files_read
-        else f"no file read, nothing loaded into {target}",
-        f"this run (id {summary.run_id}, in etl_runs):",
-        f"  files: {summary.files_read:,} read, {summary.files_unchanged:,} unchanged and skipped",
-    ]
-    if summary.files_empty:
-        lines.append(f"  note: {summary.files_empty:,} empty files skipped")
-    by_field = ", ".join(f"{field} {n:,}" for field, n in sorted(summary.repaired.items()))
-    repaired = sum(summary.repaired.values())
-    lines.append(f"  mis-decoded text repaired: {repaired:,} ({by_field or 'none'})")
-    lines.append(f"  rejected records: {summary.rejected:,}")
-    if summary.rejected:
-        lines.append(f"    see: select * from etl_rejects where run_id = '{summary.run_id}'")
-    lines.append("the tables now hold:")
-    lines.append(f"  {'table':<10} {'rows':>12}")
-    lines += [f"  {table:<10} {rows:>12,}" for table, rows in summary.row_counts.items()]
-    plays = summary.row_counts["songplays"]
-    rate = summary.matched_plays / plays if plays else 0.0
-    lines.append(
-        f"  song plays matched to a song: {summary.matched_plays:,} of {plays:,} ({rate:.2%})"
-    )
-    return "\n".join(lines)
-
-
 def report_checks(results: list[CheckResult]) -> None:
     """Print one line per data check; raise ChecksFailed if any failed."""
     for result in results:
@@ -131,10 +99,18 @@ def load_recorded(
     """
     run_id, started_at = new_run_id(), datetime.now(UTC)
     try:
-        with Intake(run_id, full_refresh=full_refresh) as intake:
+        with Intake(run_id, progress=display.advance) as intake:
             intake.refuse(refused)
-            intake.progress = display.advance
-            return load(conn, intake, songs, logs, started_at, status=display.status)
+            return load(
+                conn,
+                intake,
+                songs,
+                logs,
+                full_refresh=full_refresh,
+                started_at=started_at,
+                status=display.status,
+                notice=display.note,
+            )
     except EtlError as exc:
         record_failed_run(dsn, run_id, started_at, "rolled back", str(exc))
         raise
@@ -169,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                 report_checks(run_checks(conn))
         finally:
             conn.close()
-        if args.strict and summary.rejected:
-            raise RejectsUnderStrict(f"{summary.rejected:,} records rejected (--strict)")
+        if args.strict and summary.intake.rejected:
+            raise RejectsUnderStrict(f"{summary.intake.rejected:,} records rejected (--strict)")
         return 0
 
     return run(job, args.verbose)

@@ -20,8 +20,8 @@ import ftfy
 import psycopg2
 from psycopg2 import sql
 
-import create_tables
 import sql_queries as q
+from sparkify.schema import schema_plan
 
 # The five tables in COPY order (parents before children), each with the columns we write.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -280,7 +280,7 @@ def ensure_floor(data: Path, out: Path) -> FloorRows:
 
 def create_schema(dsn: str, foreign_keys: bool = False) -> None:
     """Our tables from the project's DDL: keys, unique constraints, index, and FKs if asked."""
-    plan = create_tables.schema_plan(distributed=False)
+    plan = schema_plan(distributed=False)
     if not foreign_keys:
         plan = [step for step in plan if step[0] not in q.songplay_foreign_keys_create]
     conn = psycopg2.connect(dsn)

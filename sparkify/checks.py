@@ -1,14 +1,16 @@
-"""Data checks: run the zero-row queries of sql_queries.py and report what each found."""
+"""Data checks: run the zero-row queries of sparkify/queries/checks.py; report what each found."""
 
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import psycopg2
+from psycopg2 import sql
 from psycopg2.extensions import connection, cursor
 
-import sql_queries as q
+from sparkify import queries as q
 from sparkify.db import database_error
+from sparkify.queries.declared_checks import CheckQuery
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +37,12 @@ class CheckResult:
         return "PASS" if self.passed else "FAIL"
 
 
-def run_check(cur: cursor, name: str, check: str, sample_rows: int = SAMPLE_ROWS) -> CheckResult:
+def run_check(
+    cur: cursor, name: str, check: CheckQuery, sample_rows: int = SAMPLE_ROWS
+) -> CheckResult:
     """Count the rows that break one check and keep a sample of them."""
-    query = q.sql.SQL(check)
+    # Hand-written checks are text; declared ones come generated as composed SQL already.
+    query = sql.SQL(check) if isinstance(check, str) else check
     cur.execute(q.check_failure_count.format(query))
     failing = cur.fetchone()[0]
     sample: list[tuple[object, ...]] = []
@@ -49,12 +54,14 @@ def run_check(cur: cursor, name: str, check: str, sample_rows: int = SAMPLE_ROWS
     return CheckResult(name, failing, sample)
 
 
-def evaluate(cur: cursor, checks: Mapping[str, str] = q.data_checks) -> list[CheckResult]:
+def evaluate(cur: cursor, checks: Mapping[str, CheckQuery] = q.data_checks) -> list[CheckResult]:
     """Run the checks in order with cur, inside whatever transaction it is in."""
     return [run_check(cur, name, check) for name, check in checks.items()]
 
 
-def run_checks(conn: connection, checks: Mapping[str, str] = q.data_checks) -> list[CheckResult]:
+def run_checks(
+    conn: connection, checks: Mapping[str, CheckQuery] = q.data_checks
+) -> list[CheckResult]:
     """Run the checks in order, in one read-only transaction; by default all of them."""
     try:
         with conn, conn.cursor() as cur:

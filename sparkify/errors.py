@@ -27,3 +27,8 @@ class SchemaError(EtlError):
 
 class RecordError(Exception):
     """One input record cannot be loaded; the message is the reject's reason."""
+
+
+def one_line(text: str) -> str:
+    """A message on one line: the server's and the driver's span several, with indents."""
+    return " ".join(text.split())

@@ -10,7 +10,7 @@ import pandas as pd
 from psycopg2 import sql
 from psycopg2.extensions import connection
 
-import sql_queries as q
+from sparkify import queries as q
 from sparkify.checks import CheckResult
 from sparkify.copytext import unescape
 from sparkify.errors import RecordError

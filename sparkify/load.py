@@ -1,45 +1,27 @@
 """The loader: staging rows in, COPY into temporary tables, one merge per star table."""
 
-import itertools
 import logging
-import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import psycopg2
 import psycopg2.errors
+from psycopg2 import sql
 from psycopg2.extensions import connection, cursor
 
-import sql_queries as q
 from sparkify import interrupt
-from sparkify.copytext import copy_text
-from sparkify.db import connect, database_error
-from sparkify.errors import DatabaseError, SchemaError
-from sparkify.intake import READ_AHEAD, FilePath, Intake
-from sparkify.shape import Row
+from sparkify import queries as q
+from sparkify.db import database_error
+from sparkify.errors import SchemaError
+from sparkify.intake import Intake
+from sparkify.manifest import NOTHING_LOADED, FilePath, Manifest
+from sparkify.report import Summary
+from sparkify.runs import record_run
 
 logger = logging.getLogger(__name__)
 
-# Rows per chunk of a COPY stream: enough to send in few calls, few enough to stay light.
-CHUNK_ROWS = 2_000
-
 Status = Callable[[str], None]  # told what the load is doing, for a person watching it
-
-
-@dataclass
-class Summary:
-    """What a load did and what the star tables hold after it."""
-
-    row_counts: dict[str, int]
-    matched_plays: int
-    files_read: int = 0
-    files_unchanged: int = 0
-    files_empty: int = 0
-    rejected: int = 0
-    run_id: str = ""
-    repaired: dict[str, int] = field(default_factory=dict)
 
 
 class ChunkStream:
@@ -59,19 +41,6 @@ class ChunkStream:
         return next((chunk for chunk in self._chunks if chunk), "")
 
 
-def text_chunks(rows: Iterable[Row]) -> Iterator[str]:
-    """COPY text of CHUNK_ROWS rows at a time."""
-    iterator = iter(rows)
-    while batch := list(itertools.islice(iterator, CHUNK_ROWS)):
-        yield copy_text(batch)
-
-
-def copy_rows(cur: cursor, copy_sql: str, rows: Iterable[Row]) -> int:
-    """COPY rows into a table in one streaming statement; return how many."""
-    cur.copy_expert(copy_sql, ChunkStream(text_chunks(rows)))
-    return cur.rowcount
-
-
 def check_schema(conn: connection) -> None:
     """Fail with a clear message when create_tables.py has not run on this database."""
     with conn, conn.cursor() as cur:
@@ -80,15 +49,15 @@ def check_schema(conn: connection) -> None:
             raise SchemaError("the star schema is missing: run python create_tables.py first")
 
 
-def take_load_lock(cur: cursor) -> None:
+def take_load_lock(cur: cursor, notice: Status) -> None:
     """Hold the database's load lock until commit, waiting for a running load if need be."""
     cur.execute(q.load_lock_try)
     if not cur.fetchone()[0]:
-        print("another etl.py is loading this database: waiting for it", file=sys.stderr)
+        notice("another etl.py is loading this database: waiting for it")
         cur.execute(q.load_lock_wait)
 
 
-def read_manifest(cur: cursor) -> dict[str, tuple[int, str]]:
+def read_manifest(cur: cursor) -> Manifest:
     """The files loaded before: path -> (size, sha256)."""
     cur.execute(q.file_manifest_select)
     return {path: (size, sha256) for path, size, sha256 in cur}
@@ -114,15 +83,10 @@ def stage(cur: cursor, table: str, copy_sql: str, chunks: Iterable[str]) -> int:
 def merge_plays(cur: cursor, staged: int, citus: bool) -> None:
     """Merge the staged plays into time, users and songplays: in bulk into an empty songplays."""
     cur.execute(q.songplay_bulk_load)
-    bulk = staged > 0 and cur.fetchone()[0]
-    # Citus cannot run the bulk insert's anti-join (a correlated subquery over songplays).
-    if bulk and not citus and merge_in_bulk(cur):
-        return
-    if bulk:
-        run_all(cur, q.songplay_foreign_keys_drop)
-    run_all(cur, q.event_merge_queries)
-    if bulk:
-        run_all(cur, q.songplay_foreign_keys_create)
+    if not (staged and cur.fetchone()[0]):
+        run_all(cur, q.event_merge_queries)
+    elif citus or not merge_in_bulk(cur):
+        run_all(cur, q.keyed_bulk_merge_queries)
 
 
 def uses_citus(cur: cursor) -> bool:
@@ -135,7 +99,8 @@ def merge_in_bulk(cur: cursor) -> bool:
     """Merge with the keys of time and songplays dropped and rebuilt; False if it was undone.
 
     Rebuilding songplays' unique key fails when the load stages a play twice: the merge is
-    then undone, for merge_plays to redo with on conflict, which keeps one of the two.
+    then undone, for merge_plays to redo with on conflict, which keeps one of the two. (Citus
+    cannot run the bulk inserts' anti-joins: correlated subqueries over songplays.)
     """
     cur.execute(q.bulk_merge_savepoint)
     try:
@@ -165,7 +130,7 @@ def record_files(cur: cursor, intake: Intake) -> None:
     """Write the run's rejects to etl_rejects and its files to the manifest."""
     started = time.perf_counter()
     cur.copy_expert(q.reject_copy, intake.reject_csv())
-    copy_rows(cur, q.file_stage_copy, intake.manifest_rows())
+    cur.copy_expert(q.file_stage_copy, intake.manifest_text())
     cur.execute(q.file_table_upsert, {"run_id": intake.run_id})
     logger.info(
         "record rejects and manifest: %d files, %.2f s", cur.rowcount, time.perf_counter() - started
@@ -181,26 +146,31 @@ def load(
     intake: Intake,
     song_files: Iterable[FilePath],
     log_files: Iterable[FilePath],
+    *,
+    full_refresh: bool = False,
     started_at: datetime | None = None,
     status: Status = no_status,
+    notice: Status = no_status,
 ) -> Summary:
     """Stage and merge songs, events, rejects, the manifest and the run's row in one transaction.
 
-    status is told, in a few words, each step that runs for long without reading a file.
+    Files the manifest says are loaded and unchanged are passed over, unless full_refresh.
+    status is told, in a few words, each step that runs for long without reading a file;
+    notice, of a wait for another load.
     """
     started_at = started_at or datetime.now(UTC)
     try:
         with conn, conn.cursor() as cur:
-            take_load_lock(cur)
+            take_load_lock(cur, notice)
             citus = uses_citus(cur)
             run_all(cur, q.citus_load_settings_queries if citus else q.load_settings_queries)
             status("counting the rows of the tables")
             before = row_counts(cur)
-            intake.manifest = read_manifest(cur)
+            manifest = NOTHING_LOADED if full_refresh else read_manifest(cur)
             run_all(cur, q.stage_table_queries)
-            stage(cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files))
-            # The workers start on the log files while the database merges the songs.
-            play_text = intake.event_text(log_files, ahead=READ_AHEAD)
+            stage(cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files, manifest))
+            # The intake starts on the log files now, while the database merges the songs.
+            play_text = intake.event_text(log_files, manifest)
             status("merging the songs and artists")
             run_all(cur, q.citus_song_merge_queries if citus else q.song_merge_queries)
             plays = stage(cur, "stage_events", q.event_stage_copy, play_text)
@@ -212,7 +182,7 @@ def load(
             status("recording the files read and the rejects")
             record_files(cur, intake)
             status("counting the rows of the tables")
-            summary = run_summary(cur, intake)
+            summary = count_summary(cur, intake)
             record_run(cur, summary, before, started_at)
             status("committing")
             started = time.perf_counter()
@@ -226,65 +196,21 @@ def row_counts(cur: cursor) -> dict[str, int]:
     """The rows of each star table."""
     counts = {}
     for table in q.star_tables:
-        cur.execute(q.table_row_count.format(q.sql.Identifier(table)))
+        cur.execute(q.table_row_count.format(sql.Identifier(table)))
         counts[table] = cur.fetchone()[0]
     return counts
 
 
-def count_summary(cur: cursor) -> Summary:
-    """Row counts of the star tables and how many plays matched a song."""
+def count_summary(cur: cursor, intake: Intake | None = None) -> Summary:
+    """Row counts of the star tables, how many plays matched a song, and the intake's report."""
     started = time.perf_counter()
     counts = row_counts(cur)
     cur.execute(q.songplay_matched_count)
-    summary = Summary(counts, cur.fetchone()[0])
+    matched = cur.fetchone()[0]
     logger.info("count the rows of the star tables: %.2f s", time.perf_counter() - started)
-    return summary
-
-
-def run_summary(cur: cursor, intake: Intake) -> Summary:
-    """What the tables hold now, with what the intake of this run read, refused and repaired."""
-    summary = count_summary(cur)
-    summary.files_read = len(intake.tallies)
-    summary.files_unchanged = intake.unchanged
-    summary.files_empty = len(intake.empty)
-    summary.rejected = intake.rejected
-    summary.run_id = intake.run_id
-    summary.repaired = intake.repaired()
-    return summary
-
-
-def record_run(cur: cursor, summary: Summary, before: dict[str, int], started_at: datetime) -> None:
-    """Write the run's row to etl_runs, to commit with the data it describes."""
-    added = {f"{table}_added": n - before[table] for table, n in summary.row_counts.items()}
-    cur.execute(
-        q.run_committed_insert,
-        {
-            "run_id": summary.run_id,
-            "started_at": started_at,
-            "files_read": summary.files_read,
-            "files_unchanged": summary.files_unchanged,
-            "rejected": summary.rejected,
-            "matched_plays": summary.matched_plays,
-            **added,
-        },
-    )
-
-
-def record_failed_run(
-    dsn: str, run_id: str, started_at: datetime, outcome: str, reason: str
-) -> None:
-    """Write the row of a run that did not commit, in a transaction of its own, if it can."""
-    params = {"run_id": run_id, "started_at": started_at, "outcome": outcome, "reason": reason}
-    try:
-        conn = connect(dsn)
-        try:
-            with conn, conn.cursor() as cur:
-                cur.execute(q.run_failed_insert, params)
-        finally:
-            conn.close()
-    except (DatabaseError, psycopg2.Error) as exc:
-        # The database may be what failed: the run's own error line says what matters.
-        logger.info("the run could not be recorded in etl_runs: %s", " ".join(str(exc).split()))
+    if intake is None:
+        return Summary(counts, matched)
+    return Summary(counts, matched, intake.run_id, intake.report())
 
 
 def summarize(conn: connection) -> Summary:

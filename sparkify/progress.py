@@ -8,12 +8,14 @@ Nothing is drawn when stderr is not a terminal (cron, CI logs).
 """
 
 import os
+import sys
 from collections.abc import Iterable
 from contextlib import suppress
 
 from tqdm import tqdm
 
-from sparkify.intake import LOG_BYTES, SONG_FILES, FilePath
+from sparkify.intake import LOG_BYTES, SONG_FILES
+from sparkify.manifest import FilePath
 
 BARS = {  # how each kind of work is drawn: label and tqdm options
     SONG_FILES: {"desc": "song files", "unit": "file"},
@@ -53,6 +55,11 @@ class Display:
         """Say which step runs now (the load's status)."""
         self._show("")
         self._line = tqdm(desc=text, bar_format="{desc}...", leave=False, disable=self._disable)
+
+    def note(self, text: str) -> None:
+        """Say something on a line of its own, which stays (a wait, say)."""
+        self.close()
+        print(text, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         """Take the line down; a bar that is full stays on the screen, as a record."""

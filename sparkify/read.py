@@ -186,3 +186,8 @@ def parse_record(text: bytes) -> Record:
 def is_blank(line: bytes) -> bool:
     """Whether a line holds nothing but white space."""
     return not line.strip()
+
+
+def unreadable(exc: OSError) -> str:
+    """The reject reason of a file that cannot be read."""
+    return f"cannot read the file: {exc.strerror or exc}"

@@ -26,9 +26,7 @@ LEVELS = ("free", "paid")
 JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 SHOWN_CHARACTERS = 40  # of a refused value, in the reject's reason (raw holds all of it)
 
-
-# How many values of each field were repaired since the process started; readers take deltas.
-repairs: Counter[str] = Counter()
+Repairs = Counter[str]  # how many values of each field a shaping call repaired
 
 
 @lru_cache(maxsize=65_536)
@@ -38,8 +36,8 @@ def repair(value: str) -> str:
     return ftfy.fix_encoding(value)
 
 
-def text(record: Record, field: str) -> str | None:
-    """Optional text, repaired if mis-decoded; an empty string means unknown (null)."""
+def text(record: Record, field: str, repairs: Repairs) -> str | None:
+    """Optional text, repaired if mis-decoded (counted in repairs); "" means unknown (null)."""
     value = record.get(field)
     # The common case first, cheaply: this runs for eight fields of every play.
     if value.__class__ is str and value.isascii() and "\x00" not in value:
@@ -57,9 +55,9 @@ def text(record: Record, field: str) -> str | None:
     return fixed
 
 
-def required_text(record: Record, field: str) -> str:
+def required_text(record: Record, field: str, repairs: Repairs) -> str:
     """Text that must be present and not empty."""
-    value = text(record, field)
+    value = text(record, field, repairs)
     if value is None:
         raise RecordError(f"{field} is missing")
     return value
@@ -85,7 +83,7 @@ def shown(value: object) -> str:
     return f"{text[:SHOWN_CHARACTERS]}... ({len(text):,} characters)"
 
 
-def number(record: Record, field: str) -> float | None:
+def number(record: Record, field: str, repairs: Repairs) -> float | None:
     """An optional number: a JSON number or a string spelling one; null or "" is unknown."""
     value = record.get(field)
     if value is None or value.__class__ is float or value.__class__ is int:  # not bool
@@ -98,7 +96,7 @@ def number(record: Record, field: str) -> float | None:
     return parsed
 
 
-def whole_number(record: Record, field: str, limit: int) -> int | None:
+def whole_number(record: Record, field: str, limit: int = INT4_MAX) -> int | None:
     """An optional whole number within ±limit, by the rule of number; null or "" is None."""
     value = record.get(field)
     if value.__class__ is int and -limit <= value <= limit:
@@ -113,7 +111,7 @@ def whole_number(record: Record, field: str, limit: int) -> int | None:
     return parsed
 
 
-def integer(record: Record, field: str, limit: int = INT4_MAX) -> int:
+def integer(record: Record, field: str, repairs: Repairs, limit: int = INT4_MAX) -> int:
     """A required whole number within ±limit (see whole_number)."""
     value = record.get(field)
     if value.__class__ is int and -limit <= value <= limit:  # the common case, cheaply
@@ -124,36 +122,37 @@ def integer(record: Record, field: str, limit: int = INT4_MAX) -> int:
     return parsed
 
 
-def level(record: Record, field: str) -> str:
+def level(record: Record, field: str, repairs: Repairs) -> str:
     """The subscription level, free or paid."""
-    value = required_text(record, field)
+    value = required_text(record, field, repairs)
     if value not in LEVELS:
         raise RecordError(f"level is neither free nor paid: {value!r}")
     return value
 
 
-def year(record: Record, field: str) -> int | None:
+def year(record: Record, field: str, repairs: Repairs) -> int | None:
     """A song's year; 0 means unknown (null), whether written 0, 0.0 or "0"."""
     return whole_number(record, field, INT4_MAX) or None
 
 
-def duration(record: Record, field: str) -> float:
+def duration(record: Record, field: str, repairs: Repairs) -> float:
     """A song's duration in seconds, required."""
-    value = number(record, field)
+    value = number(record, field, repairs)
     if value is None:
         raise RecordError(f"{field} is missing")
     return value
 
 
-def timestamp_ms(record: Record, field: str) -> int:
+def timestamp_ms(record: Record, field: str, repairs: Repairs) -> int:
     """A time in milliseconds since the epoch."""
-    return integer(record, field, limit=TS_MAX)
+    return integer(record, field, repairs, limit=TS_MAX)
 
 
 # A staged column's value: a shaper and the record's field it reads. Called as a pair: a partial
 # or a lambda in between costs a second call per field (a literal tuple is faster still, but it
-# could swap two fields unseen).
-Shaper = tuple[Callable[[Record, str], object], str]
+# could swap two fields unseen). Every shaper is given the caller's repairs, whether it can
+# repair text or not, so that all are called the same way.
+Shaper = tuple[Callable[[Record, str, Repairs], object], str]
 
 
 def in_column_order(
@@ -204,9 +203,12 @@ EVENT_SHAPERS = in_column_order(
 )
 
 
-def song_row(file: str, record: Record) -> Row:
-    """The staging row of one song record; year 0 and empty strings mean unknown."""
-    return (file, *[shape(record, field) for shape, field in SONG_SHAPERS])
+def song_row(file: str, record: Record, repairs: Repairs) -> Row:
+    """The staging row of one song record; year 0 and empty strings mean unknown.
+
+    What it repairs is counted in repairs, the caller's own (a batch's, in any process).
+    """
+    return (file, *[shape(record, field, repairs) for shape, field in SONG_SHAPERS])
 
 
 def is_play(record: Record) -> bool:
@@ -214,6 +216,6 @@ def is_play(record: Record) -> bool:
     return record.get("page") == "NextSong"
 
 
-def event_row(record: Record) -> Row:
-    """The staging row of one NextSong event."""
-    return tuple([shape(record, field) for shape, field in EVENT_SHAPERS])
+def event_row(record: Record, repairs: Repairs) -> Row:
+    """The staging row of one NextSong event; what it repairs is counted in repairs."""
+    return tuple([shape(record, field, repairs) for shape, field in EVENT_SHAPERS])

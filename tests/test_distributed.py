@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import sql_queries as q
-from create_tables import schema_plan
 from helpers import scalar
+from sparkify.schema import schema_plan
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,8 +16,10 @@ import orjson
 import pytest
 
 from helpers import EVENT, SONG, DataDir, load, query, scalar
-from sparkify import intake
-from sparkify.intake import CHANGED, Intake
+from sparkify import held, intake, logblocks
+from sparkify import rejects as reject_spool
+from sparkify.intake import Intake
+from sparkify.logblocks import CHANGED
 from sparkify.read import MAX_RECORD_BYTES, NotRegularFile, open_regular
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,9 +102,9 @@ def opened(path: Path) -> Callable[[IO[bytes]], bool]:
 
 def after_span(path: Path, number: int, action: Callable[[], None]) -> Callable:
     """A line_spans that runs action once it has given `number` spans of the file at path."""
-    line_spans, is_target = intake.line_spans, opened(path)
+    line_spans, is_target = logblocks.line_spans, opened(path)
 
-    def spans(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[intake.Span]:
+    def spans(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[logblocks.Span]:
         target = is_target(content)
         for given, span in enumerate(line_spans(content, digest), start=1):
             yield span
@@ -135,9 +137,9 @@ def test_a_log_file_deleted_or_rotated_while_read_is_rejected_whole(
     data.log("a.json", *events(0, 1))
     doomed = data.log("b.json", *events(*range(10, 20)), {"itemInSession": 20, "level": "gold"})
     data.log("c.json", *events(2))
-    monkeypatch.setattr(intake, "BLOCK_BYTES", 1000)  # two or three lines a block
+    monkeypatch.setattr(logblocks, "BLOCK_BYTES", 1000)  # two or three lines a block
     # The load keeps the file open, so it reads on; whoever shapes its later blocks cannot.
-    monkeypatch.setattr(intake, "line_spans", after_span(doomed, 2, lambda: action(doomed)))
+    monkeypatch.setattr(logblocks, "line_spans", after_span(doomed, 2, lambda: action(doomed)))
     assert load(schema, data) == 0
     assert items(schema) == [0, 1, 2]
     assert relative(data, rejects(schema)) == [("log_data/2018/11/b.json", None, reason)]
@@ -155,9 +157,9 @@ def test_a_log_file_rewritten_after_it_was_read_is_rejected_then_loaded_as_it_is
     new = old.replace(b'"itemInSession":1', b'"itemInSession":3')  # 10-19 become 30-39
     assert len(new) == len(old)
     assert new != old
-    line_spans, is_target = intake.line_spans, opened(path)
+    line_spans, is_target = logblocks.line_spans, opened(path)
 
-    def read_then_rewrite(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[intake.Span]:
+    def read_then_rewrite(content: IO[bytes], digest: "hashlib._Hash") -> Iterator[logblocks.Span]:
         target = is_target(content)
         yield from line_spans(content, digest)
         if not target:
@@ -168,8 +170,8 @@ def test_a_log_file_rewritten_after_it_was_read_is_rejected_then_loaded_as_it_is
         path.write_bytes(new)
         os.utime(path, ns=(mtime, mtime))
 
-    monkeypatch.setattr(intake, "BLOCK_BYTES", 1000)
-    monkeypatch.setattr(intake, "line_spans", read_then_rewrite)
+    monkeypatch.setattr(logblocks, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(logblocks, "line_spans", read_then_rewrite)
     assert load(schema, data) == 0
     assert items(schema) == [0]
     assert relative(data, rejects(schema)) == [("log_data/2018/11/b.json", None, CHANGED)]
@@ -189,10 +191,10 @@ def test_a_log_file_that_grows_while_read_is_rejected_whole(
 ):
     data.log("a.json", *events(0))
     path = data.log("b.json", *events(*range(10, 20)))
-    monkeypatch.setattr(intake, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(logblocks, "BLOCK_BYTES", 1000)
     # Written to between two reads of the load: what it read is no version of the file.
     grow = after_span(path, 1, lambda: data.append(path, orjson.dumps(EVENT) + b"\n"))
-    monkeypatch.setattr(intake, "line_spans", grow)
+    monkeypatch.setattr(logblocks, "line_spans", grow)
     assert load(schema, data) == 0
     assert items(schema) == [0]
     assert relative(data, rejects(schema)) == [("log_data/2018/11/b.json", None, CHANGED)]
@@ -414,9 +416,9 @@ def test_a_log_file_of_many_blocks_loads_whole_through_the_disk_spools(
     data.append(path, b"{oops\n" * 3)
     data.log("e.json", *events(99))
     # Rows and rejects of a file held until its last block, spilled to disk past 64 bytes.
-    monkeypatch.setattr(intake, "BLOCK_BYTES", 500)
-    monkeypatch.setattr(intake, "HELD_IN_MEMORY", 64)
-    monkeypatch.setattr(intake, "REJECTS_IN_MEMORY", 64)
+    monkeypatch.setattr(logblocks, "BLOCK_BYTES", 500)
+    monkeypatch.setattr(held, "HELD_IN_MEMORY", 64)
+    monkeypatch.setattr(reject_spool, "REJECTS_IN_MEMORY", 64)
     assert load(schema, data) == 0
     assert items(schema) == [*range(30), 99]
     assert [line for _, line, _ in rejects(schema)] == [31, 32, 33]

@@ -1,5 +1,6 @@
 """The insight queries, the notebooks' DataFrame helpers and the charts, on a hand-made load."""
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -166,14 +167,14 @@ def test_copy_columns_name_every_field_of_a_rejected_record():
 
 
 def test_staged_rows_follow_the_declared_columns_by_name():
-    song = dict(zip(STAGE_SONGS.copied, song_row("f.json", SONG), strict=True))
+    song = dict(zip(STAGE_SONGS.copied, song_row("f.json", SONG, Counter()), strict=True))
     assert (song["file"], song["title"], song["artist_name"]) == (
         "f.json",
         "Hoppípolla",
         "Sigur Rós",
     )
     assert (song["duration"], song["artist_location"]) == (268.27, "Reykjavík, Iceland")
-    event = dict(zip(STAGE_EVENTS.copied, event_row(EVENT), strict=True))
+    event = dict(zip(STAGE_EVENTS.copied, event_row(EVENT, Counter()), strict=True))
     assert (event["first_name"], event["last_name"], event["song"]) == (
         "Ada",
         "Lovelace",

@@ -5,14 +5,15 @@ import io
 import re
 import zlib
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import create_tables
 from fix_db import fresh_database
-from helpers import DataDir, load, query
-from sparkify import intake
+from helpers import EVENT, DataDir, load, query
+from sparkify import intake, logblocks
 
 RUN_ID = re.compile(r"\b[0-9]{8}T[0-9]{6}-[0-9a-f]{6}\b")
 TABLES = {
@@ -54,7 +55,7 @@ def test_workers_and_one_process_load_the_same(
     for n in range(7):
         data.song(song_id=f"SO{n}", artist_id=f"AR{n % 3}", artist_name=("x", mojibake)[n % 2])
     data.song(song_id="SO7", title="")  # rejected
-    monkeypatch.setattr(intake, "BLOCK_BYTES", 100)  # many blocks, cut inside lines
+    monkeypatch.setattr(logblocks, "BLOCK_BYTES", 100)  # many blocks, cut inside lines
     monkeypatch.setattr(intake, "SONG_FILES_PER_BATCH", 2)
     serial = loaded(server, data, capsys)
     monkeypatch.setattr(intake, "PARALLEL_FROM_BYTES", 0)
@@ -76,9 +77,9 @@ def test_blocks_hold_whole_lines_and_the_whole_content(
 ):
     digest = hashlib.sha256()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(intake, "BLOCK_BYTES", block_bytes)
-        patch.setattr(intake, "MAX_RECORD_BYTES", max_record)
-        spans = list(intake.line_spans(io.BytesIO(content), digest))
+        patch.setattr(logblocks, "BLOCK_BYTES", block_bytes)
+        patch.setattr(logblocks, "MAX_RECORD_BYTES", max_record)
+        spans = list(logblocks.line_spans(io.BytesIO(content), digest))
     blocks = [content[span.offset : span.offset + span.length] for span in spans]
     assert b"".join(blocks) == content
     assert all(block.endswith(b"\n") for block in blocks[:-1])
@@ -90,3 +91,9 @@ def test_blocks_hold_whole_lines_and_the_whole_content(
             assert span.too_long == len(block.removesuffix(b"\n")) > max_record
         else:
             assert span.crc == zlib.crc32(block)
+
+
+def test_shaping_returns_what_it_repaired_each_time():
+    line = orjson.dumps({**EVENT, "artist": "BjÃ¶rk"}) + b"\n"
+    first, again = logblocks.shape_lines(line * 2), logblocks.shape_lines(line)
+    assert (first.repairs, again.repairs) == ({"artist": 2}, {"artist": 1})

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import DataDir, load
-from sparkify import intake
+from sparkify import intake, logblocks
 from sparkify.intake import LOG_BYTES, SONG_FILES, Intake
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,7 +24,7 @@ RUN = re.compile(r"this run \(id [0-9]{8}T[0-9]{6}-[0-9a-f]{6}, in etl_runs\):")
 def eager_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Small units of work, in worker processes from the first: the intake reads far ahead."""
     monkeypatch.setattr(intake, "SONG_FILES_PER_BATCH", 2)
-    monkeypatch.setattr(intake, "BLOCK_BYTES", 1)  # a block per line
+    monkeypatch.setattr(logblocks, "BLOCK_BYTES", 1)  # a block per line
     monkeypatch.setattr(intake, "PARALLEL_FROM_FILES", 0)
     monkeypatch.setattr(intake, "PARALLEL_FROM_BYTES", 0)
 
@@ -34,8 +34,7 @@ def test_song_progress_counts_files_as_their_rows_go_to_copy(data: DataDir, eage
         data.song(song_id=f"SO{n:02}")
     paths = sorted(str(p) for p in (data.root / "song_data").rglob("*.json"))
     reported: list[tuple[str, int]] = []
-    with Intake("run") as songs:
-        songs.progress = lambda kind, n: reported.append((kind, n))
+    with Intake("run", progress=lambda kind, n: reported.append((kind, n))) as songs:
         handed, counted = [], []
         for chunk in songs.song_text(paths):
             handed.append(chunk.count("\n"))  # one row per song file
@@ -53,10 +52,9 @@ def test_log_progress_counts_bytes_as_their_rows_go_to_copy(data: DataDir, eager
     paths = sorted(str(p) for p in (data.root / "log_data").rglob("*.json"))
     line_bytes = len(Path(paths[0]).read_bytes()) // 8
     reported: list[tuple[str, int]] = []
-    with Intake("run") as logs:
-        logs.progress = lambda kind, n: reported.append((kind, n))
+    with Intake("run", progress=lambda kind, n: reported.append((kind, n))) as logs:
         rows = 0
-        for chunk in logs.event_text(paths, ahead=6):
+        for chunk in logs.event_text(paths):
             rows += chunk.count("\n")
             assert sum(n for _, n in reported) == rows * line_bytes
     assert {kind for kind, _ in reported} == {LOG_BYTES}

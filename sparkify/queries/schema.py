@@ -1,0 +1,300 @@
+"""The star schema and the loader's own tables: create, drop, keys and indexes, by table.
+
+Times: the logs give `ts` in milliseconds since the Unix epoch, UTC. The tables store
+`timestamp` (without time zone) values in UTC, keeping the milliseconds.
+"""
+
+from psycopg2 import sql
+
+# DATABASE
+
+database_exists = """
+select 1
+from pg_database
+where datname = %s
+"""
+
+database_create = sql.SQL("create database {}")
+
+# The walkthrough's scratch schema (etl.ipynb): dropped with all it holds.
+schema_create = sql.SQL("create schema {}")
+schema_drop = sql.SQL("drop schema if exists {} cascade")
+
+schema_loaded = """
+select to_regclass('songplays') is not null
+    and to_regclass('etl_files') is not null
+    and to_regclass('etl_runs') is not null
+"""
+
+# DROP TABLES (children before parents)
+
+file_table_drop = "drop table if exists etl_files"
+run_table_drop = "drop table if exists etl_runs"
+reject_table_drop = "drop table if exists etl_rejects"
+songplay_table_drop = "drop table if exists songplays"
+user_table_drop = "drop table if exists users"
+song_table_drop = "drop table if exists songs"
+artist_table_drop = "drop table if exists artists"
+time_table_drop = "drop table if exists time"
+
+# CREATE TABLES (parents before children)
+
+artist_table_create = """
+create table artists (
+    artist_id text primary key,
+    name      text not null,
+    location  text,              -- null: unknown (empty in the source)
+    latitude  double precision,
+    longitude double precision,
+    source_file text not null  -- the song file it is from: where files disagree, the last wins
+)
+"""
+
+song_table_create = """
+create table songs (
+    song_id   text primary key,
+    title     text not null,
+    artist_id text not null references artists (artist_id),
+    year      integer,           -- null: unknown (0 in the source)
+    duration  numeric not null,  -- seconds, exactly as in the JSON: plays match on it
+    source_file text not null    -- the song file it is from: where files disagree, the last wins
+)
+"""
+
+# The song match looks songs up by title and duration, then checks the artist's name.
+song_match_index_create = """
+create index songs_title_duration_idx on songs (title, duration)
+"""
+
+time_table_create = """
+create table time (
+    start_time timestamp not null,     -- UTC, millisecond precision; the key: time_key_create
+    hour       smallint not null,
+    day        smallint not null,
+    week       smallint not null,      -- ISO 8601 week
+    month      smallint not null,
+    year       smallint not null,
+    weekday    smallint not null       -- 0 = Monday ... 6 = Sunday
+)
+"""
+
+# The keys of time and songplays are added after their tables, so that a bulk load can drop
+# them and build them back in one pass each (see bulk_merge_queries) from this one definition.
+time_key_create = """
+alter table time
+    add constraint time_pkey primary key (start_time)
+"""
+
+time_key_drop = """
+alter table time
+    drop constraint time_pkey
+"""
+
+user_table_create = """
+create table users (
+    user_id        integer primary key,
+    first_name     text,
+    last_name      text,
+    gender         text,
+    level          text not null,      -- the level of the user's latest play
+    last_played_at timestamp not null  -- when that latest play started: later loads compare it
+)
+"""
+
+# Every unique key holds user_id, the column songplays is distributed by on Citus (see
+# songplay_keys_create). The foreign keys come after the table (songplay_foreign_keys_create):
+# Citus needs it distributed first.
+songplay_table_create = """
+create table songplays (
+    songplay_id     bigint generated always as identity,
+    start_time      timestamp not null,
+    user_id         integer not null,
+    level           text not null,
+    song_id         text,
+    artist_id       text,
+    session_id      integer not null,
+    item_in_session integer not null,
+    location        text,
+    user_agent      text,
+    song_title      text,              -- the song as played: the event's song, artist, length
+    artist_name     text,
+    song_length     numeric            -- seconds, exact, like songs.duration
+)
+"""
+
+# Late songs: when a load adds or changes songs, the plays of their (title, length) are matched
+# again (song_match_queries). The index keeps that in proportion to the songs, not the plays.
+songplay_played_song_index_create = """
+create index songplays_played_song_idx on songplays (song_title, song_length)
+"""
+
+songplay_played_song_index_drop = "drop index songplays_played_song_idx"
+
+# One constraint per statement: Citus takes a single add constraint per alter table on a
+# distributed table ("cannot execute ADD CONSTRAINT command with other subcommands"). On one
+# server it costs nothing: each key's index and each foreign key's check is its own pass anyway.
+songplay_keys = {
+    "songplays_pkey": "primary key (songplay_id, user_id)",
+    "songplays_play_key": "unique (user_id, session_id, item_in_session)",
+}
+
+# A bulk load drops the foreign keys and adds them back after the merge: one validating join is
+# far cheaper than a trigger lookup per inserted row (pg_restore does the same).
+songplay_foreign_keys = {
+    "songplays_start_time_fkey": "foreign key (start_time) references time (start_time)",
+    "songplays_user_id_fkey": "foreign key (user_id) references users (user_id)",
+    "songplays_song_id_fkey": "foreign key (song_id) references songs (song_id)",
+    "songplays_artist_id_fkey": "foreign key (artist_id) references artists (artist_id)",
+}
+
+songplay_keys_create = [
+    f"alter table songplays add constraint {name} {rule}" for name, rule in songplay_keys.items()
+]
+songplay_keys_drop = [f"alter table songplays drop constraint {name}" for name in songplay_keys]
+songplay_foreign_keys_create = [
+    f"alter table songplays add constraint {name} {rule}"
+    for name, rule in songplay_foreign_keys.items()
+]
+songplay_foreign_keys_drop = [
+    f"alter table songplays drop constraint {name}" for name in songplay_foreign_keys
+]
+
+
+# THE LOADER'S TABLES
+
+# The manifest: one row per file loaded, so that re-runs read only new or changed files.
+file_table_create = """
+create table etl_files (
+    path        text primary key,
+    size        bigint not null,       -- bytes
+    sha256      text not null,         -- of the content: a changed file is read again
+    lines       integer not null,      -- = rows_loaded + rejected + skipped
+    rows_loaded integer not null,
+    rejected    integer not null,
+    skipped     integer not null,      -- blank lines and events that are not song plays
+    run_id      text not null,
+    loaded_at   timestamptz not null
+)
+"""
+
+# Records a load refused, one row each, so that nothing is dropped silently.
+reject_table_create = """
+create table etl_rejects (
+    reject_id   bigint generated always as identity primary key,
+    run_id      text not null,
+    rejected_at timestamptz not null default now(),
+    file        text not null,
+    line        integer,               -- 1-based; null when the whole file is refused
+    reason      text not null,
+    raw         text                   -- the record as read, cut to 2,000 characters
+)
+"""
+
+# The run history: one row per run of etl.py. A committed run's row commits with its data; a
+# run that failed or was interrupted gets its row after the rollback, in a transaction of its own.
+run_table_create = """
+create table etl_runs (
+    run_id          text primary key,
+    started_at      timestamptz not null,
+    ended_at        timestamptz not null,
+    outcome         text not null check (outcome in ('committed', 'rolled back', 'interrupted')),
+    reason          text,              -- why it did not commit: the error line etl.py printed
+    files_read      integer,           -- the counts are null for a run that did not commit
+    files_unchanged integer,           -- files the manifest holds unchanged: not read again
+    rejected        integer,           -- records (or whole files) refused, in etl_rejects
+    songplays_added bigint,
+    users_added     bigint,
+    songs_added     bigint,
+    artists_added   bigint,
+    time_added      bigint,
+    matched_plays   bigint             -- plays matched to a song once the run committed
+)
+"""
+
+# The dashboard's summaries (kept by every load, see summaries.py). They have no foreign
+# keys, so their place in the lists below does not matter.
+
+# The plays by day, hour, user, level, location and user agent: a few rows per user and day.
+# Every number and chart but the songs and artists is a sum over it (gender through users).
+hourly_play_table_create = """
+create table if not exists hourly_plays (
+    day        date not null,      -- UTC, as start_time
+    hour       smallint not null,  -- 0 ... 23, UTC
+    user_id    integer not null,
+    level      text not null,      -- the level the plays were played at
+    location   text,
+    user_agent text,
+    plays      integer not null,
+    matched    integer not null    -- of those plays, how many matched a song of song_data
+)
+"""
+
+# Every song as played (the event's title and artist, matched or not), numbered in the order
+# of title then artist; artist_key numbers the artist names the same way. Null stands for
+# unknown: the shaper stores no empty string, so coalesce(x, '') below tells null apart.
+played_song_table_create = """
+create table if not exists played_songs (
+    song_key    integer primary key,
+    song_title  text,
+    artist_name text,
+    artist_key  integer not null,
+    plays       integer not null,
+    matched     integer not null
+)
+"""
+
+# The plays of each played song by day, level and the user's gender: integer keys, so that
+# the dashboard ranks songs and artists over any filter by summing small rows.
+daily_song_play_table_create = """
+create table if not exists daily_song_plays (
+    day        date not null,
+    level      text not null,
+    gender     text,               -- the user's, as users holds it when the load commits
+    song_key   integer not null,   -- played_songs
+    artist_key integer not null,
+    plays      integer not null,
+    matched    integer not null
+)
+"""
+
+hourly_play_table_drop = "drop table if exists hourly_plays"
+played_song_table_drop = "drop table if exists played_songs"
+daily_song_play_table_drop = "drop table if exists daily_song_plays"
+
+summary_create_queries = [
+    hourly_play_table_create,
+    played_song_table_create,
+    daily_song_play_table_create,
+]
+
+# Parents before children.
+create_table_queries = [
+    file_table_create,
+    reject_table_create,
+    run_table_create,
+    artist_table_create,
+    song_table_create,
+    song_match_index_create,
+    time_table_create,
+    time_key_create,
+    user_table_create,
+    songplay_table_create,
+    *songplay_keys_create,
+    songplay_played_song_index_create,
+    *summary_create_queries,
+]
+# Children before parents.
+drop_table_queries = [
+    file_table_drop,
+    reject_table_drop,
+    run_table_drop,
+    songplay_table_drop,
+    user_table_drop,
+    song_table_drop,
+    artist_table_drop,
+    time_table_drop,
+    hourly_play_table_drop,
+    played_song_table_drop,
+    daily_song_play_table_drop,
+]
+star_tables = ["songplays", "users", "songs", "artists", "time"]

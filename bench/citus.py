@@ -40,6 +40,7 @@ from bench.run import (
     log,
     positive,
 )
+from tools.pg import execute, query
 
 Node = tuple[str, int]
 DEFAULT_EVENTS = (250_000, 1_000_000)
@@ -81,31 +82,9 @@ order by ordinal_position
 STEP = re.compile(r"sparkify\.load INFO (?P<step>[^:]+): (?P<rows>-?\d+) rows, (?P<s>[\d.]+) s")
 
 
-def execute(dsn: str, statement: str, params: tuple = ()) -> None:
-    """Run one statement outside a transaction (as create/drop database need)."""
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement, params)
-    finally:
-        conn.close()
-
-
-def fetch(dsn: str, statement: str | sql.Composable, params: tuple | dict = ()) -> list[tuple]:
-    """All rows of one query."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(statement, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
 def citus_nodes(url: str) -> tuple[Node, list[Node]]:
     """The coordinator and the active workers that the Citus database at url knows."""
-    nodes = fetch(url, CITUS_NODES)
+    nodes = query(url, CITUS_NODES)
     workers = [(host, port) for is_coordinator, host, port in nodes if not is_coordinator]
     coordinator = [(host, port) for is_coordinator, host, port in nodes if is_coordinator]
     params = parse_dsn(url)
@@ -169,10 +148,10 @@ def content(dsn: str) -> dict[str, tuple[int, int]]:
     """Per star table: its rows and the sum of a 64-bit hash of each (songplay_id left out)."""
     sums = {}
     for table in STAR_TABLES:
-        names = [name for (name,) in fetch(dsn, TABLE_COLUMNS, (table,))]
+        names = [name for (name,) in query(dsn, TABLE_COLUMNS, (table,))]
         row = sql.SQL("row({})::text").format(sql.SQL(", ").join(map(sql.Identifier, names)))
-        query = sql.SQL("select count(*), coalesce(sum(hashtextextended({}, 0)), 0) from {}")
-        ((rows, checksum),) = fetch(dsn, query.format(row, sql.Identifier(table)))
+        summed = sql.SQL("select count(*), coalesce(sum(hashtextextended({}, 0)), 0) from {}")
+        ((rows, checksum),) = query(dsn, summed.format(row, sql.Identifier(table)))
         sums[table] = (rows, int(checksum))
     return sums
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import orjson
 
-from bench.citus import fetch
 from bench.measure import measure
 from bench.run import DATA_ROOT, DEFAULT_SERVER, Databases, checkpoint, ensure_data, log, run_ours
+from tools.pg import query
 
 # The unmatched songs as played, the most played first: the new song files are made of them.
 UNMATCHED_SONGS = """
@@ -64,15 +64,15 @@ def measure_size(events: int, new_songs: int, server: str, work: Path) -> str:
         dsn = databases.create(f"late{events}")
         log(f"{events:,} events: loading")
         run_ours(dsn, data.path, work)
-        played = fetch(dsn, UNMATCHED_SONGS, (new_songs,))
+        played = query(dsn, UNMATCHED_SONGS, (new_songs,))
         late = work / f"late-{events}"
         write_late_songs(late, played)
-        before = fetch(dsn, MATCHED)[0][0]
+        before = query(dsn, MATCHED)[0][0]
         checkpoint(server)
         log(f"{events:,} events: loading {len(played)} late song files")
         etl = [sys.executable, "etl.py", "--dsn", dsn, "--data", str(late), "--verbose"]
         run = measure(etl, work / f"late-{events}.log")
-        after, plays = fetch(dsn, MATCHED)[0][0], fetch(dsn, PLAYS)[0][0]
+        after, plays = query(dsn, MATCHED)[0][0], query(dsn, PLAYS)[0][0]
         found = REMATCH_LINE.search(run.output)
         rematch_s = float(found.group(2)) if found else float("nan")
     return (

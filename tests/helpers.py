@@ -12,17 +12,7 @@ from psycopg2 import sql
 
 import etl
 from bench.citus import STAR_TABLES, TABLE_COLUMNS
-
-
-def query(dsn: str, statement: str | sql.Composable, params: tuple = ()) -> list[tuple]:
-    """All rows of one query."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(statement, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
+from tools.pg import execute, query  # noqa: F401 (the tests import them from here)
 
 
 def run_statements(dsn: str, *statements: str) -> None:
@@ -32,17 +22,6 @@ def run_statements(dsn: str, *statements: str) -> None:
         with conn, conn.cursor() as cur:
             for statement in statements:
                 cur.execute(statement)
-    finally:
-        conn.close()
-
-
-def execute(dsn: str, statement: str, params: tuple = ()) -> None:
-    """Run one statement outside a transaction (as create/drop database need)."""
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement, params)
     finally:
         conn.close()
 

@@ -211,7 +211,7 @@ with v as (
 """
 
 # What top_songs (INSIGHT) asks, under the filters: every play counts, matched or not. Ties go
-# by title then artist, as there: song_key numbers the songs in that order.
+# by title then artist, as there (the keys follow the order songs were first played in).
 dashboard_top_songs = (
     dashboard_song_view
     + """select
@@ -232,7 +232,8 @@ inner join played_songs as k
 where k.song_title is not null
 order by
     t.plays desc,
-    t.song_key
+    k.song_title,
+    k.artist_name
 limit %(limit)s
 """
 )
@@ -248,11 +249,12 @@ from played_songs as k
 where k.song_title is not null
 order by
     k.plays desc,
-    k.song_key
+    k.song_title,
+    k.artist_name
 limit %(limit)s
 """
 
-# What top_artists (INSIGHT) asks, under the filters; ties by name (artist_key's order).
+# What top_artists (INSIGHT) asks, under the filters; ties by name, as there.
 dashboard_top_artists = (
     dashboard_song_view
     + """select
@@ -277,7 +279,7 @@ inner join (
 where a.artist_name is not null
 order by
     t.plays desc,
-    t.artist_key
+    a.artist_name
 limit %(limit)s
 """
 )
@@ -292,6 +294,6 @@ where k.artist_name is not null
 group by k.artist_key
 order by
     plays desc,
-    k.artist_key
+    artist_name
 limit %(limit)s
 """

@@ -229,9 +229,10 @@ create table if not exists hourly_plays (
 )
 """
 
-# Every song as played (the event's title and artist, matched or not), numbered in the order
-# of title then artist; artist_key numbers the artist names the same way. Null stands for
-# unknown: the shaper stores no empty string, so coalesce(x, '') below tells null apart.
+# Every song as played (the event's title and artist, matched or not), numbered; an artist's
+# key is the song_key of its first numbered song. Keys are not an order: the dashboard breaks
+# ties by the names. Null stands for unknown: the shaper stores no empty string, so
+# coalesce(x, '') tells null apart.
 played_song_table_create = """
 create table if not exists played_songs (
     song_key    integer primary key,

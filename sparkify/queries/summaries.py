@@ -58,6 +58,9 @@ group by
     sp.user_agent
 """
 
+# The played songs numbered by title then artist; an artist's key is its first song's key.
+# New songs can then be numbered above these without renumbering any: an artist's key stays
+# at or below the keys of all its songs, never a new song's.
 played_song_insert = """
 insert into played_songs (
     song_key,
@@ -68,23 +71,31 @@ insert into played_songs (
     matched
 )
 select
-    row_number() over (order by p.song_title, p.artist_name),
-    p.song_title,
-    p.artist_name,
-    dense_rank() over (order by p.artist_name),
-    p.plays,
-    p.matched
+    n.song_key,
+    n.song_title,
+    n.artist_name,
+    min(n.song_key) over (partition by n.artist_name),
+    n.plays,
+    n.matched
 from (
     select
-        sp.song_title,
-        sp.artist_name,
-        count(*) as plays,
-        count(sp.song_id) as matched
-    from songplays as sp
-    group by
-        sp.song_title,
-        sp.artist_name
-) as p
+        row_number() over (order by p.song_title, p.artist_name) as song_key,
+        p.song_title,
+        p.artist_name,
+        p.plays,
+        p.matched
+    from (
+        select
+            sp.song_title,
+            sp.artist_name,
+            count(*) as plays,
+            count(sp.song_id) as matched
+        from songplays as sp
+        group by
+            sp.song_title,
+            sp.artist_name
+    ) as p
+) as n
 """
 
 # Statistics of the keys just written, for the join below.

@@ -23,6 +23,12 @@ logger = logging.getLogger(__name__)
 
 Status = Callable[[str], None]  # told what the load is doing, for a person watching it
 
+# A load that may change more plays than this share of songplays, and more than REBUILD_MIN,
+# rebuilds the dashboard's summaries whole: summing every play once is then cheaper than
+# following each change. Under REBUILD_MIN either way is quick.
+REBUILD_SHARE = 0.25
+REBUILD_MIN = 20_000
+
 
 class ChunkStream:
     """A file-like object that COPY reads, one chunk of text at a time from an iterator.
@@ -113,17 +119,77 @@ def merge_in_bulk(cur: cursor) -> bool:
     return True
 
 
-def refresh_summaries(cur: cursor) -> None:
-    """Rebuild the dashboard's summaries from songplays if this load staged anything."""
+def too_many_changes(changed: int, plays: float) -> bool:
+    """Whether changing this many plays of about so many costs more than a full rebuild.
+
+    plays is pg_class's estimate, -1 before songplays was first analyzed: then it is not.
+    """
+    return changed > REBUILD_MIN and changed > REBUILD_SHARE * plays >= 0
+
+
+def keep_summary_versions(cur: cursor, citus: bool) -> bool:
+    """Whether this load keeps the summaries by its changes; if so, keep the plays it may change.
+
+    Run before the merges of time, users and songplays. A first load, a load that changes a large
+    share of the plays and every load on Citus rebuild the summaries whole instead.
+    """
+    if citus:
+        return False
     cur.execute(q.summary_tables_exist)
     if not cur.fetchone()[0]:
-        # A database made before the summaries: it gets them now, whatever was staged.
+        return False
+    cur.execute(q.songplay_bulk_load)
+    if cur.fetchone()[0]:
+        return False  # no play yet: summing them all is the cheapest
+    cur.execute(q.summary_change_size)
+    if too_many_changes(*cur.fetchone()):
+        return False
+    started = time.perf_counter()
+    run_all(cur, q.summary_version_keep_queries)
+    logger.info("summaries: plays kept before the merges, %.2f s", time.perf_counter() - started)
+    return True
+
+
+def refresh_summaries(cur: cursor, by_changes: bool, citus: bool) -> None:
+    """Bring the dashboard's summaries up to date with songplays if this load staged anything.
+
+    by_changes: keep_summary_versions kept the plays before the merges, so the summaries follow
+    what the load changed (unless its gender changes move too many plays); otherwise they are
+    rebuilt whole from songplays.
+    """
+    started = time.perf_counter()
+    cur.execute(q.summary_tables_exist)
+    if not cur.fetchone()[0]:
+        # A database made before the summaries or their keys: it gets them now, whatever was
+        # staged, rebuilt whole.
         run_all(cur, q.summary_create_queries)
+        by_changes = False
+    elif not staged_anything(cur):
+        return
+    elif by_changes:
+        run_all(cur, [q.jit_off])  # for the count below: either way on sets it back
+        cur.execute(q.summary_regendered_play_count)
+        by_changes = not too_many_changes(*cur.fetchone())
+    if by_changes:
+        run_all(cur, q.summary_change_queries)
     else:
-        cur.execute(q.load_staged_anything)
-        if not cur.fetchone()[0]:
-            return
-    run_all(cur, q.summary_rebuild_queries)
+        run_all(cur, rebuild_queries(cur, citus))
+    how = "kept by this load's changes" if by_changes else "rebuilt whole"
+    logger.info("summaries: %s, %.2f s", how, time.perf_counter() - started)
+
+
+def staged_anything(cur: cursor) -> bool:
+    """Whether this load staged anything that can change songplays."""
+    cur.execute(q.load_staged_anything)
+    return cur.fetchone()[0]
+
+
+def rebuild_queries(cur: cursor, citus: bool) -> list[str]:
+    """The statements that rebuild the summaries whole: a first build if they are empty."""
+    cur.execute(q.summaries_empty)
+    if cur.fetchone()[0]:
+        return q.citus_summary_first_build_queries if citus else q.summary_first_build_queries
+    return q.citus_summary_rebuild_queries if citus else q.summary_rebuild_queries
 
 
 def record_files(cur: cursor, intake: Intake) -> None:
@@ -176,9 +242,10 @@ def load(
             plays = stage(cur, "stage_events", q.event_stage_copy, play_text)
             status(f"merging {plays:,} song plays into time, users and songplays")
             run_all(cur, q.event_stage_analyze_queries)
+            by_changes = keep_summary_versions(cur, citus)
             merge_plays(cur, plays, citus)
-            status("rebuilding the dashboard's summaries")
-            refresh_summaries(cur)
+            status("updating the dashboard's summaries")
+            refresh_summaries(cur, by_changes, citus)
             status("recording the files read and the rejects")
             record_files(cur, intake)
             status("counting the rows of the tables")

@@ -1,8 +1,14 @@
 """The dashboard's summaries: every load leaves them equal to sums over songplays."""
 
+import logging
 from pathlib import Path
 
+import psycopg2
+import pytest
+
+import sql_queries as q
 from helpers import DataDir, load, query, run_statements
+from sparkify import load as loader
 
 DAY = 86_400_000
 TS = 1541105830796  # 2018-11-01 20:57:10.796 UTC
@@ -43,6 +49,30 @@ select
     )
 from played_songs
 """
+KEY_NAMES = [
+    "hourly_plays_day_user_idx",
+    "played_songs_played_song_idx",
+    "daily_song_plays_day_song_idx",
+]
+KEPT = "summaries: kept by this load's changes"
+REBUILT = "summaries: rebuilt whole"
+
+
+def rebuilt(dsn: str) -> dict[str, list[tuple]]:
+    """The summaries' rows as a full rebuild would leave them now, rolled back afterwards."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            for statement in [*q.load_settings_queries, *q.summary_rebuild_queries]:
+                cur.execute(statement)
+            found = {}
+            for name, summary in [("hourly", HOURLY), ("songs", SONGS), ("daily", DAILY)]:
+                cur.execute(summary)
+                found[name] = sorted(cur.fetchall(), key=repr)
+        conn.rollback()
+    finally:
+        conn.close()
+    return found
 
 
 def assert_summaries_match_songplays(dsn: str) -> dict[str, list[tuple]]:
@@ -135,4 +165,109 @@ def test_a_database_loaded_before_the_summaries_gets_them_at_its_next_load(
                    "drop table daily_song_plays")  # fmt: skip
     assert load(schema, data) == 0  # nothing new to read: the summaries are built all the same
     assert "files: 0 read, 1 unchanged and skipped" in capsys.readouterr().out
+    assert_summaries_match_songplays(schema)
+
+
+def said(caplog: pytest.LogCaptureFixture, text: str) -> bool:
+    """Whether the loader logged a line that starts with text."""
+    return any(message.startswith(text) for message in caplog.messages)
+
+
+def load_kept(dsn: str, data: DataDir, caplog: pytest.LogCaptureFixture) -> dict[str, list[tuple]]:
+    """Load a folder, which must keep the summaries by its changes; they then equal a rebuild."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="sparkify.load"):
+        assert load(dsn, data) == 0
+    assert said(caplog, KEPT)
+    found = assert_summaries_match_songplays(dsn)
+    assert found == rebuilt(dsn)
+    return found
+
+
+USER_8 = {"userId": "8", "firstName": "Alan", "gender": "M", "sessionId": 2}
+
+
+def test_loads_that_move_rematch_and_regender_plays_keep_the_summaries_of_a_rebuild(
+    schema: str, data: DataDir, caplog
+):
+    data.log(
+        "a.json",
+        {"ts": TS, "itemInSession": 0},
+        {"ts": TS + DAY, "itemInSession": 1},
+        {"ts": TS + 4 * DAY, "itemInSession": 2},
+        {**USER_8, "ts": TS + 2 * DAY, "itemInSession": 0, "song": "Other", "artist": "Someone"},
+        {**USER_8, "ts": TS + 3 * DAY, "itemInSession": 1, "song": "Other", "artist": "Someone"},
+        {**USER_8, "ts": TS + 3 * DAY, "itemInSession": 2, "song": "Gone", "artist": "Someone"},
+    )
+    with caplog.at_level(logging.INFO, logger="sparkify.load"):
+        assert load(schema, data) == 0
+    assert said(caplog, REBUILT)  # the first load sums every play
+    assert_summaries_match_songplays(schema)
+    keys = dict(query(schema, "select song_title, song_key from played_songs"))
+    data.log(
+        "b.json",
+        {"ts": TS + 7 * DAY, "itemInSession": 0},  # a later event of a play: day 1 to day 8
+        # Alan's latest play says F: his plays of every day change gender.
+        {**USER_8, "ts": TS + 10 * DAY, "itemInSession": 3, "gender": "F"},
+        # "Gone" is played no more; "Tunnel" is new, by an artist already played.
+        {**USER_8, "ts": TS + 3 * DAY + 1, "itemInSession": 2, "song": "Tunnel", "length": 200},
+        {"userId": "9", "ts": TS + 11 * DAY, "song": "First", "artist": "Newcomer"},
+    )
+    found = load_kept(schema, data, caplog)
+    assert {row[0].day for row in found["hourly"] if row[2] == 7} == {2, 5, 8}
+    assert {row[2] for row in found["daily"] if row[3] in ("Other", "Tunnel")} == {"F"}
+    assert "Gone" not in {row[0] for row in found["songs"]}
+    now = dict(query(schema, "select song_title, song_key from played_songs"))
+    assert {title: now[title] for title in keys if title in now} == {
+        title: key for title, key in keys.items() if title != "Gone"
+    }  # the songs played before keep their keys
+    assert min(now["Tunnel"], now["First"]) > max(keys.values())
+    artist_keys = dict(query(schema, "select song_title, artist_key from played_songs"))
+    assert artist_keys["Tunnel"] == artist_keys["Hoppípolla"]
+    data.song()  # the played song arrives: Ada's plays of days 2, 5, 8 and Alan's match it now
+    found = load_kept(schema, data, caplog)
+    assert sum(row[7] for row in found["hourly"]) == 4
+    data.log("c.json", {"ts": TS + 12 * DAY, "itemInSession": 1})  # a matched play moves
+    found = load_kept(schema, data, caplog)
+    assert {row[0].day: row[7] for row in found["hourly"] if row[2] == 7} == {5: 1, 8: 1, 13: 1}
+
+
+def test_a_new_days_file_rewrites_only_that_days_rows(schema: str, data: DataDir, caplog):
+    data.log("a.json", *({"ts": TS + n * DAY, "itemInSession": n} for n in range(3)))
+    assert load(schema, data) == 0
+    versions = "select day, xmin::text from {} order by 1, 2"
+    tables = ["hourly_plays", "daily_song_plays"]
+    before = {table: query(schema, versions.format(table)) for table in tables}
+    data.log("b.json", {"ts": TS + 3 * DAY, "itemInSession": 3})
+    load_kept(schema, data, caplog)
+    for table in tables:
+        after = query(schema, versions.format(table))
+        assert [row for row in after if row[0].day != 4] == before[table], table
+        assert [row[0].day for row in after if row not in before[table]] == [4], table
+
+
+def test_a_load_that_changes_most_plays_rebuilds_the_summaries_whole(
+    schema: str, data: DataDir, caplog, monkeypatch
+):
+    data.log("a.json", {"ts": TS}, {"ts": TS + DAY, "itemInSession": 1})
+    assert load(schema, data) == 0
+    run_statements(schema, "analyze songplays")  # the estimate the choice reads
+    monkeypatch.setattr(loader, "REBUILD_MIN", 0)
+    data.log("b.json", {"ts": TS + 2 * DAY, "itemInSession": 2})
+    with caplog.at_level(logging.INFO, logger="sparkify.load"):
+        assert load(schema, data) == 0  # one play more for two: a half
+    assert said(caplog, REBUILT)
+    assert not said(caplog, KEPT)
+    assert_summaries_match_songplays(schema)
+
+
+def test_a_database_made_before_the_summaries_keys_gets_them_at_its_next_load(
+    schema: str, data: DataDir
+):
+    data.log("a.json", {"ts": TS}, {"ts": TS + 2 * DAY, "itemInSession": 1})
+    assert load(schema, data) == 0
+    run_statements(schema, *(f"drop index {name}" for name in KEY_NAMES))
+    assert load(schema, data) == 0  # nothing new to read: the keys are made all the same
+    indexes = "select indexname from pg_indexes where indexname = any(%s) order by 1"
+    assert query(schema, indexes, (KEY_NAMES,)) == [(name,) for name in sorted(KEY_NAMES)]
     assert_summaries_match_songplays(schema)

@@ -229,10 +229,12 @@ create table if not exists hourly_plays (
 )
 """
 
-# Every song as played (the event's title and artist, matched or not), numbered; an artist's
-# key is the song_key of its first numbered song. Keys are not an order: the dashboard breaks
-# ties by the names. Null stands for unknown: the shaper stores no empty string, so
-# coalesce(x, '') tells null apart.
+# Every song as played (the event's title and artist, matched or not), numbered. A key is
+# never renumbered: a song first played by a later load gets a key above the others, and an
+# artist's key is the song_key of its first numbered song, so that a load adds keys without
+# touching the daily rows of other songs (the dashboard breaks ties by the names, not the keys).
+# Null stands for unknown: the shaper stores no empty string, so coalesce(x, '') tells null
+# apart.
 played_song_table_create = """
 create table if not exists played_songs (
     song_key    integer primary key,
@@ -258,6 +260,37 @@ create table if not exists daily_song_plays (
 )
 """
 
+# The keys a load looks the summaries' rows up by when it applies its changes to them (see
+# summary_change_queries): a load that changes a few days reads and writes a few pages.
+hourly_play_index_create = """
+create index if not exists hourly_plays_day_user_idx on hourly_plays (day, user_id)
+"""
+
+# The natural key of a played song, artist first: a new song finds its artist's key by it.
+played_song_index_create = """
+create unique index if not exists played_songs_played_song_idx on played_songs (
+    coalesce(artist_name, ''),
+    coalesce(song_title, '')
+)
+"""
+
+daily_song_play_index_create = """
+create index if not exists daily_song_plays_day_song_idx on daily_song_plays (day, song_key)
+"""
+
+# A first build of the summaries fills them without these keys, then makes each in one pass:
+# at 1M events, maintaining the daily key row by row doubles the cost of filling it.
+summary_index_drop_queries = [
+    "drop index if exists hourly_plays_day_user_idx",
+    "drop index if exists played_songs_played_song_idx",
+    "drop index if exists daily_song_plays_day_song_idx",
+]
+summary_index_create_queries = [
+    hourly_play_index_create,
+    played_song_index_create,
+    daily_song_play_index_create,
+]
+
 hourly_play_table_drop = "drop table if exists hourly_plays"
 played_song_table_drop = "drop table if exists played_songs"
 daily_song_play_table_drop = "drop table if exists daily_song_plays"
@@ -266,6 +299,7 @@ summary_create_queries = [
     hourly_play_table_create,
     played_song_table_create,
     daily_song_play_table_create,
+    *summary_index_create_queries,
 ]
 
 # Parents before children.

@@ -1,16 +1,28 @@
-"""The dashboard's summaries: songplays summed, rebuilt by every load that stages anything."""
+"""The dashboard's summaries: songplays summed, kept by every load that stages anything."""
 
-# Songplays summed for the dashboard, so that it sums thousands of rows where
-# songplays holds millions. Each load that stages anything rebuilds them from songplays, in
-# its own transaction: whatever a merge changed (a play moved by a later event, plays matched
-# by late songs, a user's gender), the summaries equal songplays when the load commits. They
-# are emptied by delete, not truncate, so that the dashboard reads the last load meanwhile.
+# Songplays summed for the dashboard, so that it sums thousands of rows where songplays holds
+# millions. Every load that stages anything brings them up to date in its own transaction, so
+# that they equal sums over songplays when it commits, whatever its merges changed: a play moved
+# by a later event, plays matched by late songs, a user's gender. The dashboard reads the last
+# load meanwhile: rows are deleted and updated, never truncated.
+#
+# On a single server a load keeps them by its changes (summary_change_queries): it keeps, before
+# the merges, the plays they may change as the summaries count them, adds each such play as it
+# is after the merges, and adds up the difference into the summaries' rows. A first load builds
+# them (summary_first_build_queries); a load that changes a large share of the plays rebuilds
+# them whole (summary_rebuild_queries), as does every load on Citus (citus_summary_*).
 
-# Whether the summaries exist: a database made before them gets them at its next load.
+from sparkify.queries.schema import summary_index_create_queries, summary_index_drop_queries
+
+# Whether the summaries exist, with the keys their upkeep looks rows up by: a database made
+# before them (or before their keys) gets them at its next load, rebuilt whole.
 summary_tables_exist = """
 select to_regclass('hourly_plays') is not null
     and to_regclass('played_songs') is not null
     and to_regclass('daily_song_plays') is not null
+    and to_regclass('hourly_plays_day_user_idx') is not null
+    and to_regclass('played_songs_played_song_idx') is not null
+    and to_regclass('daily_song_plays_day_song_idx') is not null
 """
 
 # Whether this load staged anything that can change songplays.
@@ -23,6 +35,14 @@ select exists (
     from stage_songs
 )
 """
+
+# JIT compiles a statement whose estimated cost is high. The summaries' estimates are far off
+# (joins on coalesced text, sums over changes): it spent 0.22 to 0.35 s compiling the daily
+# build at 1M events, and 0.47 s on an upkeep statement that read no row, for no gain.
+jit_off = "set local jit = off"
+jit_on = "set local jit = on"
+
+# THE FULL REBUILD
 
 hourly_play_delete = "delete from hourly_plays"
 played_song_delete = "delete from played_songs"
@@ -59,8 +79,8 @@ group by
 """
 
 # The played songs numbered by title then artist; an artist's key is its first song's key.
-# New songs can then be numbered above these without renumbering any: an artist's key stays
-# at or below the keys of all its songs, never a new song's.
+# Later loads number new songs above these (played_song_change_merge), which keeps an artist's
+# key at or below the keys of all its songs, so that no new song's key can be an artist's.
 played_song_insert = """
 insert into played_songs (
     song_key,
@@ -96,6 +116,37 @@ from (
             sp.artist_name
     ) as p
 ) as n
+"""
+
+# On Citus, the statement as it ran there before played songs kept their keys: Citus loads
+# rebuild the summaries whole, and their artist keys may number the names (dense_rank) as before.
+citus_played_song_insert = """
+insert into played_songs (
+    song_key,
+    song_title,
+    artist_name,
+    artist_key,
+    plays,
+    matched
+)
+select
+    row_number() over (order by p.song_title, p.artist_name),
+    p.song_title,
+    p.artist_name,
+    dense_rank() over (order by p.artist_name),
+    p.plays,
+    p.matched
+from (
+    select
+        sp.song_title,
+        sp.artist_name,
+        count(*) as plays,
+        count(sp.song_id) as matched
+    from songplays as sp
+    group by
+        sp.song_title,
+        sp.artist_name
+) as p
 """
 
 # Statistics of the keys just written, for the join below.
@@ -142,15 +193,555 @@ group by
 # Fresh statistics for the dashboard's plans.
 summary_analyze = "analyze hourly_plays, daily_song_plays"
 
-summary_rebuild_queries = [
-    hourly_play_delete,
+# THE UPKEEP BY CHANGES (single server)
+
+# Each play a load may change, once as the summaries count it (sign -1: before the load's
+# merges, with its user's gender then) and once as songplays holds it after them (sign +1).
+# Summed by a summary's key, the signs give what the load changed in that row; a play the load
+# left as it was adds nothing. The key keeps each play's first version before the merges.
+play_version_stage_create = """
+create temporary table summary_play_versions (
+    songplay_id bigint not null,
+    user_id     integer not null,
+    sign        smallint not null,  -- -1: the play as the summaries count it; +1: as it is now
+    start_time  timestamp not null,
+    level       text not null,
+    location    text,
+    user_agent  text,
+    song_title  text,
+    artist_name text,
+    gender      text,               -- the user's, as users held it then
+    matched     smallint not null,  -- 1 if the play matched a song then, else 0
+    primary key (songplay_id, sign)
+) on commit drop
+"""
+
+# The genders of the staged users before the users merge: the plays of a user whose gender it
+# changes move to other rows of daily_song_plays.
+user_gender_stage_create = """
+create temporary table summary_user_genders (
+    user_id integer primary key,
+    gender  text
+) on commit drop
+"""
+
+user_gender_old_insert = """
+insert into summary_user_genders (
+    user_id,
+    gender
+)
+select
+    u.user_id,
+    u.gender
+from users as u
+where u.user_id in (
+    select e.user_id
+    from stage_events as e
+)
+"""
+
+# The plays the late match of this load changed from matched to unmatched or back, as they were
+# before it (the summaries count matched plays, not which song they matched).
+rematched_play_version_insert = """
+insert into summary_play_versions (
+    songplay_id,
+    user_id,
+    sign,
+    start_time,
+    level,
+    location,
+    user_agent,
+    song_title,
+    artist_name,
+    gender,
+    matched
+)
+select
+    sp.songplay_id,
+    sp.user_id,
+    -1,
+    sp.start_time,
+    sp.level,
+    sp.location,
+    sp.user_agent,
+    sp.song_title,
+    sp.artist_name,
+    u.gender,
+    case when r.old_song_id is null then 0 else 1 end
+from stage_rematched_plays as r
+inner join songplays as sp
+    on sp.songplay_id = r.songplay_id
+    and sp.user_id = r.user_id
+inner join users as u
+    on u.user_id = sp.user_id
+where (r.old_song_id is null) <> (sp.song_id is null)
+on conflict (songplay_id, sign) do nothing
+"""
+
+# The plays that share a staged play's key, as they are before the songplays merge replaces any.
+staged_play_version_insert = """
+insert into summary_play_versions (
+    songplay_id,
+    user_id,
+    sign,
+    start_time,
+    level,
+    location,
+    user_agent,
+    song_title,
+    artist_name,
+    gender,
+    matched
+)
+select
+    sp.songplay_id,
+    sp.user_id,
+    -1,
+    sp.start_time,
+    sp.level,
+    sp.location,
+    sp.user_agent,
+    sp.song_title,
+    sp.artist_name,
+    u.gender,
+    case when sp.song_id is null then 0 else 1 end
+from songplays as sp
+inner join users as u
+    on u.user_id = sp.user_id
+where (sp.user_id, sp.session_id, sp.item_in_session) in (
+    select
+        e.user_id,
+        e.session_id,
+        e.item_in_session
+    from stage_events as e
+)
+on conflict (songplay_id, sign) do nothing
+"""
+
+# After the merges: every other play of a user whose gender changed, with the gender it had.
+# (Plays of a staged key are left out: kept above if they were there before, new otherwise.)
+# The lateral join reads the plays of those users alone, by songplays' play key (user first):
+# most loads change no gender, and a hash join would read every play to find none.
+regendered_play_version_insert = """
+insert into summary_play_versions (
+    songplay_id,
+    user_id,
+    sign,
+    start_time,
+    level,
+    location,
+    user_agent,
+    song_title,
+    artist_name,
+    gender,
+    matched
+)
+select
+    sp.songplay_id,
+    sp.user_id,
+    -1,
+    sp.start_time,
+    sp.level,
+    sp.location,
+    sp.user_agent,
+    sp.song_title,
+    sp.artist_name,
+    g.gender,
+    case when sp.song_id is null then 0 else 1 end
+from summary_user_genders as g
+inner join users as u
+    on u.user_id = g.user_id
+cross join lateral (
+    select
+        p.songplay_id,
+        p.user_id,
+        p.start_time,
+        p.level,
+        p.location,
+        p.user_agent,
+        p.song_title,
+        p.artist_name,
+        p.song_id
+    from songplays as p
+    where p.user_id = g.user_id
+        and not exists (
+            select
+            from stage_events as e
+            where e.user_id = p.user_id
+                and e.session_id = p.session_id
+                and e.item_in_session = p.item_in_session
+        )
+) as sp
+where u.gender is distinct from g.gender
+on conflict (songplay_id, sign) do nothing
+"""
+
+# Each play kept above, and each play of a staged key (the new ones among them), as it is now.
+new_play_version_insert = """
+insert into summary_play_versions (
+    songplay_id,
+    user_id,
+    sign,
+    start_time,
+    level,
+    location,
+    user_agent,
+    song_title,
+    artist_name,
+    gender,
+    matched
+)
+select
+    sp.songplay_id,
+    sp.user_id,
+    1,
+    sp.start_time,
+    sp.level,
+    sp.location,
+    sp.user_agent,
+    sp.song_title,
+    sp.artist_name,
+    u.gender,
+    case when sp.song_id is null then 0 else 1 end
+from (
+    select
+        v.songplay_id,
+        v.user_id
+    from summary_play_versions as v
+    union
+    select
+        p.songplay_id,
+        p.user_id
+    from stage_events as e
+    inner join songplays as p
+        on p.user_id = e.user_id
+        and p.session_id = e.session_id
+        and p.item_in_session = e.item_in_session
+) as c
+inner join songplays as sp
+    on sp.songplay_id = c.songplay_id
+    and sp.user_id = c.user_id
+inner join users as u
+    on u.user_id = sp.user_id
+"""
+
+# Row counts for the plans below.
+play_version_analyze = "analyze summary_play_versions"
+
+# The statements below look each changed row of a summary up by its key. The planner, which
+# cannot estimate how many rows the sums leave nor joins on coalesced text, would rather sort
+# or hash the whole summary (70 ms for hourly_plays and 50 ms for played_songs at 1M events,
+# growing with the database, for a day of 2,500 plays): only these statements are told not to.
+change_joins_by_key = [
+    "set local enable_hashjoin = off",
+    "set local enable_mergejoin = off",
+]
+change_joins_by_default = [
+    "set local enable_hashjoin = on",
+    "set local enable_mergejoin = on",
+]
+
+# Each summary row the versions change, by how much; a row they bring to no play is deleted.
+hourly_play_change_merge = """
+merge into hourly_plays as h
+using (
+    select
+        v.start_time::date as day,
+        date_part('hour', v.start_time)::smallint as hour,
+        v.user_id,
+        v.level,
+        v.location,
+        v.user_agent,
+        sum(v.sign) as plays,
+        sum(v.sign * v.matched) as matched
+    from summary_play_versions as v
+    group by
+        v.start_time::date,
+        date_part('hour', v.start_time)::smallint,
+        v.user_id,
+        v.level,
+        v.location,
+        v.user_agent
+    having sum(v.sign) <> 0
+        or sum(v.sign * v.matched) <> 0
+) as d
+    on h.day = d.day
+    and h.user_id = d.user_id
+    and h.hour = d.hour
+    and h.level = d.level
+    and h.location is not distinct from d.location
+    and h.user_agent is not distinct from d.user_agent
+when matched and h.plays + d.plays = 0 then
+    delete
+when matched then
+    update set
+        plays = h.plays + d.plays,
+        matched = h.matched + d.matched
+when not matched then
+    insert (
+        day,
+        hour,
+        user_id,
+        level,
+        location,
+        user_agent,
+        plays,
+        matched
+    )
+    values (
+        d.day,
+        d.hour,
+        d.user_id,
+        d.level,
+        d.location,
+        d.user_agent,
+        d.plays,
+        d.matched
+    )
+"""
+
+# A song played for the first time gets a key above every key given (gaps do not matter); its
+# artist's key if the artist has one, else the lowest of the keys of the artist's new songs.
+# A song the load brings to no play stays until daily_song_plays has let go of its key
+# (played_song_unplayed_delete).
+played_song_change_merge = """
+merge into played_songs as k
+using (
+    select
+        n.song_title,
+        n.artist_name,
+        n.plays,
+        n.matched,
+        n.song_key,
+        coalesce(
+            n.artist_key,
+            min(n.song_key) over (partition by coalesce(n.artist_name, ''))
+        ) as artist_key
+    from (
+        select
+            d.song_title,
+            d.artist_name,
+            d.plays,
+            d.matched,
+            m.song_key + row_number() over () as song_key,
+            a.artist_key
+        from (
+            select
+                v.song_title,
+                v.artist_name,
+                sum(v.sign) as plays,
+                sum(v.sign * v.matched) as matched
+            from summary_play_versions as v
+            group by
+                v.song_title,
+                v.artist_name
+            having sum(v.sign) <> 0
+                or sum(v.sign * v.matched) <> 0
+        ) as d
+        cross join (
+            select coalesce(max(p.song_key), 0) as song_key
+            from played_songs as p
+        ) as m
+        left join lateral (
+            select p.artist_key
+            from played_songs as p
+            where coalesce(p.artist_name, '') = coalesce(d.artist_name, '')
+            limit 1
+        ) as a
+            on true
+    ) as n
+) as d
+    on coalesce(k.artist_name, '') = coalesce(d.artist_name, '')
+    and coalesce(k.song_title, '') = coalesce(d.song_title, '')
+when matched then
+    update set
+        plays = k.plays + d.plays,
+        matched = k.matched + d.matched
+when not matched then
+    insert (
+        song_key,
+        song_title,
+        artist_name,
+        artist_key,
+        plays,
+        matched
+    )
+    values (
+        d.song_key,
+        d.song_title,
+        d.artist_name,
+        d.artist_key,
+        d.plays,
+        d.matched
+    )
+"""
+
+daily_song_play_change_merge = """
+merge into daily_song_plays as t
+using (
+    select
+        v.start_time::date as day,
+        v.level,
+        v.gender,
+        k.song_key,
+        k.artist_key,
+        sum(v.sign) as plays,
+        sum(v.sign * v.matched) as matched
+    from summary_play_versions as v
+    inner join played_songs as k
+        on coalesce(k.artist_name, '') = coalesce(v.artist_name, '')
+        and coalesce(k.song_title, '') = coalesce(v.song_title, '')
+    group by
+        v.start_time::date,
+        v.level,
+        v.gender,
+        k.song_key,
+        k.artist_key
+    having sum(v.sign) <> 0
+        or sum(v.sign * v.matched) <> 0
+) as d
+    on t.day = d.day
+    and t.song_key = d.song_key
+    and t.level = d.level
+    and t.gender is not distinct from d.gender
+when matched and t.plays + d.plays = 0 then
+    delete
+when matched then
+    update set
+        plays = t.plays + d.plays,
+        matched = t.matched + d.matched
+when not matched then
+    insert (
+        day,
+        level,
+        gender,
+        song_key,
+        artist_key,
+        plays,
+        matched
+    )
+    values (
+        d.day,
+        d.level,
+        d.gender,
+        d.song_key,
+        d.artist_key,
+        d.plays,
+        d.matched
+    )
+"""
+
+played_song_unplayed_delete = """
+delete from played_songs as k
+where k.plays = 0
+    and (coalesce(k.artist_name, ''), coalesce(k.song_title, '')) in (
+        select
+            coalesce(v.artist_name, ''),
+            coalesce(v.song_title, '')
+        from summary_play_versions as v
+    )
+"""
+
+# How much a load may change, against the plays there are (an estimate: pg_class, no count).
+summary_change_size = """
+select
+    (select count(*) from stage_events)
+        + (select count(*) from stage_rematched_plays) as changed,
+    (select c.reltuples from pg_class as c where c.oid = 'songplays'::regclass) as plays
+"""
+
+# How many plays the gender changes of this load move, against the plays there are.
+summary_regendered_play_count = """
+select
+    coalesce(sum(n.plays), 0) as changed,
+    (select c.reltuples from pg_class as c where c.oid = 'songplays'::regclass) as plays
+from summary_user_genders as g
+inner join users as u
+    on u.user_id = g.user_id
+cross join lateral (
+    select count(*) as plays
+    from songplays as p
+    where p.user_id = g.user_id
+) as n
+where u.gender is distinct from g.gender
+"""
+
+# Whether the summaries hold nothing: a first load builds them (summary_first_build_queries).
+summaries_empty = """
+select not exists (
+    select
+    from hourly_plays
+) and not exists (
+    select
+    from played_songs
+) and not exists (
+    select
+    from daily_song_plays
+)
+"""
+
+summary_build_queries = [
     hourly_play_insert,
-    daily_song_play_delete,
-    played_song_delete,
     played_song_insert,
     played_song_analyze,
     merge_join_off,
     daily_song_play_insert,
     merge_join_on,
+]
+# Rows deleted, not truncated, and the keys kept: the dashboard reads the last load meanwhile.
+summary_rebuild_queries = [
+    jit_off,
+    hourly_play_delete,
+    daily_song_play_delete,
+    played_song_delete,
+    *summary_build_queries,
     summary_analyze,
+    jit_on,
+]
+# Empty summaries (a first load) are filled without their keys, made afterwards in one pass:
+# dropping a key locks its table until the load commits, but the dashboard has nothing to read.
+summary_first_build_queries = [
+    jit_off,
+    *summary_index_drop_queries,
+    *summary_build_queries,
+    *summary_index_create_queries,
+    summary_analyze,
+    jit_on,
+]
+
+
+def on_citus(statements: list[str]) -> list[str]:
+    """The statements with the played songs numbered as they were before on Citus."""
+    return [
+        citus_played_song_insert if statement == played_song_insert else statement
+        for statement in statements
+    ]
+
+
+citus_summary_rebuild_queries = on_citus(summary_rebuild_queries)
+citus_summary_first_build_queries = on_citus(summary_first_build_queries)
+
+# Before the merges of time, users and songplays (the late match has recorded its plays).
+summary_version_keep_queries = [
+    jit_off,
+    play_version_stage_create,
+    user_gender_stage_create,
+    user_gender_old_insert,
+    rematched_play_version_insert,
+    staged_play_version_insert,
+    jit_on,
+]
+# After them.
+summary_change_queries = [
+    jit_off,
+    regendered_play_version_insert,
+    new_play_version_insert,
+    play_version_analyze,
+    *change_joins_by_key,
+    hourly_play_change_merge,
+    played_song_change_merge,
+    daily_song_play_change_merge,
+    played_song_unplayed_delete,
+    *change_joins_by_default,
+    jit_on,
 ]

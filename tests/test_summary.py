@@ -253,9 +253,9 @@ def test_a_load_that_changes_most_plays_rebuilds_the_summaries_whole(
     assert load(schema, data) == 0
     run_statements(schema, "analyze songplays")  # the estimate the choice reads
     monkeypatch.setattr(loader, "REBUILD_MIN", 0)
-    data.log("b.json", {"ts": TS + 2 * DAY, "itemInSession": 2})
+    data.log("b.json", *({"ts": TS + n * DAY, "itemInSession": n} for n in range(2, 5)))
     with caplog.at_level(logging.INFO, logger="sparkify.load"):
-        assert load(schema, data) == 0  # one play more for two: a half
+        assert load(schema, data) == 0  # three plays more for two
     assert said(caplog, REBUILT)
     assert not said(caplog, KEPT)
     assert_summaries_match_songplays(schema)

@@ -376,8 +376,8 @@ where u.gender is distinct from g.gender
 on conflict (songplay_id, sign) do nothing
 """
 
-# Each play kept above, and each play of a staged key (the new ones among them), as it is now.
-new_play_version_insert = """
+# Each play of a staged key as it is now: the new ones, and those kept above that it replaced.
+staged_play_new_version_insert = """
 insert into summary_play_versions (
     songplay_id,
     user_id,
@@ -403,26 +403,53 @@ select
     sp.artist_name,
     u.gender,
     case when sp.song_id is null then 0 else 1 end
-from (
-    select
-        v.songplay_id,
-        v.user_id
-    from summary_play_versions as v
-    union
-    select
-        p.songplay_id,
-        p.user_id
-    from stage_events as e
-    inner join songplays as p
-        on p.user_id = e.user_id
-        and p.session_id = e.session_id
-        and p.item_in_session = e.item_in_session
-) as c
-inner join songplays as sp
-    on sp.songplay_id = c.songplay_id
-    and sp.user_id = c.user_id
+from songplays as sp
 inner join users as u
     on u.user_id = sp.user_id
+where (sp.user_id, sp.session_id, sp.item_in_session) in (
+    select
+        e.user_id,
+        e.session_id,
+        e.item_in_session
+    from stage_events as e
+)
+"""
+
+# Each other play kept above (matched again, or of a user whose gender changed), as it is now.
+kept_play_new_version_insert = """
+insert into summary_play_versions (
+    songplay_id,
+    user_id,
+    sign,
+    start_time,
+    level,
+    location,
+    user_agent,
+    song_title,
+    artist_name,
+    gender,
+    matched
+)
+select
+    sp.songplay_id,
+    sp.user_id,
+    1,
+    sp.start_time,
+    sp.level,
+    sp.location,
+    sp.user_agent,
+    sp.song_title,
+    sp.artist_name,
+    u.gender,
+    case when sp.song_id is null then 0 else 1 end
+from summary_play_versions as v
+inner join songplays as sp
+    on sp.songplay_id = v.songplay_id
+    and sp.user_id = v.user_id
+inner join users as u
+    on u.user_id = sp.user_id
+where v.sign = -1
+on conflict (songplay_id, sign) do nothing
 """
 
 # Row counts for the plans below.
@@ -735,7 +762,8 @@ summary_version_keep_queries = [
 summary_change_queries = [
     jit_off,
     regendered_play_version_insert,
-    new_play_version_insert,
+    staged_play_new_version_insert,
+    kept_play_new_version_insert,
     play_version_analyze,
     *change_joins_by_key,
     hourly_play_change_merge,

@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 import psycopg2
 
 from bench.measure import measure
+from bench.new_day import summary_seconds
 from bench.run import DATA_ROOT, DEFAULT_SERVER, Databases, ensure_data, git, log, server_version
 from sparkify.dashapp import PANELS
 from tools.browser import chromium, dashboard
@@ -36,12 +36,6 @@ from tools.browser import chromium, dashboard
 CHARTS = [panel.id for panel in PANELS]
 POLL_S, WAIT_S = 0.01, 60
 TARGET_S = 1.0
-# The loader's --verbose lines of the summaries' statements: "insert into hourly_plays: 8 rows,
-# 0.01 s" and the like.
-SUMMARY_LINE = re.compile(
-    r"(?:delete from|insert into|analyze) (?:hourly_plays|played_songs|daily_song_plays)[^:]*: "
-    r"-?\d+ rows, ([\d.]+) s"
-)
 
 NUMBERS_SHOWN = """
 const headline = document.getElementById('headline');
@@ -151,7 +145,7 @@ def load(dsn: str, data: Path, logs: Path) -> tuple[float, float]:
     measure([python, "create_tables.py", "--dsn", dsn], logs / "create_tables.log")
     etl = measure([python, "etl.py", "--dsn", dsn, "--data", str(data), "--verbose"],
                   logs / "etl.log")  # fmt: skip
-    summary = sum(float(seconds) for seconds in SUMMARY_LINE.findall(etl.output))
+    summary = summary_seconds(etl.output)
     return etl.seconds, summary
 
 

@@ -37,7 +37,8 @@ limit %s
 """
 MATCHED = "select count(*) from songplays where song_id is not null"
 PLAYS = "select count(*) from songplays"
-REMATCH_LINE = re.compile(r"update songplays as: (\d+) rows, ([0-9.]+) s")
+# The late match's --verbose line: on a single server it records the plays it changes.
+REMATCH_LINE = re.compile(r"(?:update songplays as|with rematched as): (\d+) rows, ([0-9.]+) s")
 
 
 def write_late_songs(root: Path, played: list[tuple]) -> None:

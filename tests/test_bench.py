@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench import citus as bench_citus
-from bench import floor, run
+from bench import floor, new_day, run
 from bench.check import compare, describe
 from bench.measure import measure
 from helpers import DataDir, load, query, run_statements, scalar
@@ -146,3 +146,24 @@ def test_the_citus_bench_content_checksum_sees_one_changed_value(schema: str, da
     assert {t: v for t, v in after.items() if t != "songplays"} == {
         t: v for t, v in before.items() if t != "songplays"
     }
+
+
+def test_the_new_day_bench_loads_the_last_days_first_events_on_the_rest(tmp_path: Path):
+    data = DataDir(tmp_path / "data")
+    data.song()
+    data.log("2018-11-01-events.json", {"itemInSession": 0})
+    data.log("2018-11-02-events.json", *({"itemInSession": n} for n in range(1, 6)))
+    work = tmp_path / "work"
+    day = new_day.split_off_last_day(data.root, work)
+    assert day == Path("log_data/2018/11/2018-11-02-events.json")
+    assert not (work / day).exists()
+    assert (work / "log_data/2018/11/2018-11-01-events.json").exists()
+    assert (work / "song_data/A/B/C/SOTEST0001.json").samefile(
+        data.root / "song_data/A/B/C/SOTEST0001.json"
+    )
+    assert new_day.write_new_day(data.root, day, work, 3) == 3
+    assert (work / day).read_bytes().count(b"\n") == 3
+    output = (
+        "x summaries: plays kept before the merges, 0.01 s\nx summaries: rebuilt whole, 4.20 s\n"
+    )
+    assert new_day.summary_seconds(output) == pytest.approx(4.21)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from summary_rows import summary_rows
 
 import create_tables
 from fix_db import fresh_database
@@ -22,26 +23,18 @@ TABLES = {
     "artists": "*",
     "time": "*",
 }
-# The dashboard's summaries, by what they count, not by their keys: the first load of the
-# files rebuilds them whole, later loads keep them by their changes, and both must end alike.
-SUMMARIES = {
-    "hourly_plays": "select day, hour, user_id, level, location, user_agent, plays, matched "
-    "from hourly_plays",
-    "played_songs": "select song_title, artist_name, plays, matched from played_songs",
-    "daily_song_plays": "select d.day, d.level, d.gender, k.song_title, k.artist_name, d.plays, "
-    "d.matched from daily_song_plays as d inner join played_songs as k on k.song_key = d.song_key",
-}
 BATCHES = 4
 EXAMPLES = 6
 
 
 def tables(dsn: str) -> dict[str, list[tuple]]:
-    """Every row of the five tables and of the summaries, sorted."""
-    statements = {table: f"select {columns} from {table}" for table, columns in TABLES.items()}
-    return {
-        table: sorted(query(dsn, statement), key=repr)
-        for table, statement in {**statements, **SUMMARIES}.items()
+    """Every row of the five tables and of the summaries (the first load of the files builds
+    them, later loads keep them by their changes: both must end alike), sorted."""
+    stars = {
+        table: sorted(query(dsn, f"select {columns} from {table}"), key=repr)
+        for table, columns in TABLES.items()
     }
+    return {**stars, **summary_rows(dsn)}
 
 
 def data_files(root: Path) -> list[Path]:

@@ -1,16 +1,20 @@
-"""A new day's log file on a loaded database: what its load and the summaries' upkeep cost.
+"""New days' log files on a loaded database: what their load and the summaries' upkeep cost.
 
 Each size's generated data set (cached as bench.run makes it) is loaded into a fresh database
-without its last day's log file; then a new day's file, the first K events of that last day,
-is loaded on top with etl.py --verbose, as a daily load would be. The dashboard's summaries
-should follow that file, not the plays the database holds. For comparison, the full rebuild of
-the summaries (what every load ran before they were kept by changes) is then timed on the same
-database, in a transaction that is rolled back.
+without its last D days' log files; then those days are loaded on top with etl.py --verbose,
+as a daily load would be: the first K events of each, or whole files with --day-events 0. The
+dashboard's summaries should follow those files, not the plays the database holds. For
+comparison, two full rebuilds of the summaries are then timed on the same database, each in a
+transaction that is rolled back: as every load ran it before the summaries were kept by
+changes (without their keys, which it did not maintain), and as a load that changes more than
+half the plays runs it now (keeping the keys, so that the dashboard reads them meanwhile).
 
     python -m bench.new_day --events 100000 --events 1000000 --day-events 3000
+    python -m bench.new_day --events 1000000 --days 7 --day-events 0
 """
 
 import argparse
+import itertools
 import os
 import re
 import shutil
@@ -39,41 +43,38 @@ def summary_seconds(output: str) -> float:
     return sum(float(seconds) for seconds in SUMMARY_LINE.findall(output))
 
 
-def last_day(data: Path) -> Path:
-    """The last day's log file of a data set, relative to it."""
-    return max(data.glob("log_data/**/*.json")).relative_to(data)
+def last_days(data: Path, days: int) -> list[Path]:
+    """The last days' log files of a data set, relative to it."""
+    return [path.relative_to(data) for path in sorted(data.glob("log_data/**/*.json"))[-days:]]
 
 
-def split_off_last_day(data: Path, work: Path) -> Path:
-    """work: data hard-linked without its last day's log file; that file's path in data."""
-    day = last_day(data)
+def split_off_last_days(data: Path, work: Path, days: int) -> list[Path]:
+    """work: data hard-linked without its last days' log files; those files' paths in data."""
+    held = {data / day for day in last_days(data, days)}
     shutil.copytree(
         data,
         work,
         copy_function=os.link,
-        ignore=lambda folder, names: [n for n in names if Path(folder, n) == data / day],
+        ignore=lambda folder, names: [n for n in names if Path(folder, n) in held],
     )
-    return day
+    return sorted(path.relative_to(data) for path in held)
 
 
 def write_new_day(data: Path, day: Path, work: Path, events: int) -> int:
-    """The first events lines of the last day's file, as a new file in work; its lines."""
+    """The first events lines of a day's file (all of them if events is 0), in work; its lines."""
     with (data / day).open("rb") as source:
-        lines = [line for _, line in zip(range(events), source, strict=False)]
+        lines = list(itertools.islice(source, events or None))
     (work / day).write_bytes(b"".join(lines))
     return len(lines)
 
 
-def timed_rebuild(dsn: str) -> float:
-    """Seconds of the summaries' full rebuild on this database, rolled back.
-
-    As every load ran it before the summaries were kept by changes: without their keys, which
-    that rebuild did not have to maintain.
-    """
+def timed_rebuild(dsn: str, keys: bool) -> float:
+    """Seconds of the summaries' full rebuild on this database, rolled back; keys: kept."""
+    settings = q.load_settings_queries + ([] if keys else q.summary_index_drop_queries)
     conn = psycopg2.connect(dsn)
     try:
         with conn.cursor() as cur:
-            for statement in [*q.load_settings_queries, *q.summary_index_drop_queries]:
+            for statement in settings:
                 cur.execute(statement)
             started = time.perf_counter()
             for statement in q.summary_rebuild_queries:
@@ -85,30 +86,32 @@ def timed_rebuild(dsn: str) -> float:
     return seconds
 
 
-def measure_size(events: int, day_events: int, server: str, work: Path) -> str:
-    """Load one size without its last day, then the new day's file; the report line."""
+def measure_size(events: int, days: int, day_events: int, server: str, work: Path) -> str:
+    """Load one size without its last days, then those days' files; the report line."""
     data = ensure_data(DATA_ROOT, max(1, events // 20), events)
-    folder = work / f"data-{events}"
-    day = split_off_last_day(data.path, folder)
+    folder = work / f"data-{events}-{days}"
+    held = split_off_last_days(data.path, folder, days)
     with Databases(server) as databases:
         dsn = databases.create(f"newday{events}")
-        log(f"{events:,} events: loading all but {day.name}")
+        log(f"{events:,} events: loading all but the last {days} days")
         run_ours(dsn, folder, work)
-        lines = write_new_day(data.path, day, folder, day_events)
+        before = query(dsn, PLAYS)[0][0]
+        lines = sum(write_new_day(data.path, day, folder, day_events) for day in held)
         warm(folder / "log_data")
         checkpoint(server)
-        log(f"{events:,} events: loading a new day of {lines:,} events")
+        log(f"{events:,} events: loading {days} new days of {lines:,} events")
         etl = [sys.executable, "etl.py", "--dsn", dsn, "--data", str(folder), "--verbose"]
-        run = measure(etl, work / f"new-day-{events}.log")
-        kept = KEPT_LINE in run.output
+        run = measure(etl, work / f"new-days-{events}-{days}.log")
         plays = query(dsn, PLAYS)[0][0]
+        log(f"{events:,} events: timing full rebuilds of the summaries")
         checkpoint(server)
-        log(f"{events:,} events: timing a full rebuild of the summaries")
-        rebuild_s = timed_rebuild(dsn)
-    upkeep = "kept by changes" if kept else "rebuilt whole"
+        before_s = timed_rebuild(dsn, keys=False)
+        checkpoint(server)
+        keys_s = timed_rebuild(dsn, keys=True)
+    upkeep = "kept by changes" if KEPT_LINE in run.output else "rebuilt whole"
     return (
-        f"| {events:,} | {plays:,} | {lines:,} | {upkeep} | {summary_seconds(run.output):.3f} | "
-        f"{rebuild_s:.3f} | {run.seconds:.2f} |"
+        f"| {events:,} | {plays:,} | {days} | {lines:,} | {plays - before:,} | {upkeep} | "
+        f"{summary_seconds(run.output):.3f} | {before_s:.3f} | {keys_s:.3f} | {run.seconds:.2f} |"
     )
 
 
@@ -123,11 +126,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="events of a generated data set (repeatable; default 100k and 1M)",
     )
     parser.add_argument(
+        "--days",
+        type=int,
+        default=1,
+        metavar="D",
+        help="the last days held back and loaded on top (default 1)",
+    )
+    parser.add_argument(
         "--day-events",
         type=int,
         default=3000,
         metavar="K",
-        help="events of the new day's log file (default 3000)",
+        help="events of each day's file loaded on top, from its start; 0: all (default 3000)",
     )
     parser.add_argument(
         "--dsn-server",
@@ -137,13 +147,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     lines = [
-        "| events | plays after | new day's events | summaries | upkeep s | full rebuild s "
-        "| etl.py s |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| events | plays after | new days | their events | new plays | summaries | upkeep s "
+        "| rebuild as before s | rebuild keeping keys s | etl.py s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     with tempfile.TemporaryDirectory(prefix="bench-new-day-") as tmp:
         for events in args.events or [100_000, 1_000_000]:
-            lines.append(measure_size(events, args.day_events, args.dsn_server, Path(tmp)))
+            line = measure_size(events, args.days, args.day_events, args.dsn_server, Path(tmp))
+            lines.append(line)
     print("\n".join(lines))
     return 0
 

@@ -151,18 +151,17 @@ def test_the_citus_bench_content_checksum_sees_one_changed_value(schema: str, da
 def test_the_new_day_bench_loads_the_last_days_first_events_on_the_rest(tmp_path: Path):
     data = DataDir(tmp_path / "data")
     data.song()
-    data.log("2018-11-01-events.json", {"itemInSession": 0})
-    data.log("2018-11-02-events.json", *({"itemInSession": n} for n in range(1, 6)))
+    for day in range(1, 4):
+        data.log(f"2018-11-0{day}-events.json", *({"itemInSession": n} for n in range(5)))
     work = tmp_path / "work"
-    day = new_day.split_off_last_day(data.root, work)
-    assert day == Path("log_data/2018/11/2018-11-02-events.json")
-    assert not (work / day).exists()
-    assert (work / "log_data/2018/11/2018-11-01-events.json").exists()
-    assert (work / "song_data/A/B/C/SOTEST0001.json").samefile(
-        data.root / "song_data/A/B/C/SOTEST0001.json"
-    )
-    assert new_day.write_new_day(data.root, day, work, 3) == 3
-    assert (work / day).read_bytes().count(b"\n") == 3
+    held = new_day.split_off_last_days(data.root, work, 2)
+    assert held == [Path(f"log_data/2018/11/2018-11-0{day}-events.json") for day in (2, 3)]
+    assert [path.name for path in (work / "log_data").rglob("*.json")] == ["2018-11-01-events.json"]
+    song = "song_data/A/B/C/SOTEST0001.json"
+    assert (work / song).samefile(data.root / song)  # hard-linked, not copied
+    assert new_day.write_new_day(data.root, held[0], work, 3) == 3
+    assert (work / held[0]).read_bytes().count(b"\n") == 3
+    assert new_day.write_new_day(data.root, held[1], work, 0) == 5
     output = (
         "x summaries: plays kept before the merges, 0.01 s\nx summaries: rebuilt whole, 4.20 s\n"
     )

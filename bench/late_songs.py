@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 
 from bench.measure import measure
+from bench.new_day import summary_seconds
 from bench.run import DATA_ROOT, DEFAULT_SERVER, Databases, checkpoint, ensure_data, log, run_ours
 from tools.pg import query
 
@@ -78,7 +79,7 @@ def measure_size(events: int, new_songs: int, server: str, work: Path) -> str:
         rematch_s = float(found.group(2)) if found else float("nan")
     return (
         f"| {events:,} | {plays:,} | {len(played):,} | {after - before:,} | "
-        f"{rematch_s:.3f} | {run.seconds:.2f} |"
+        f"{rematch_s:.3f} | {summary_seconds(run.output):.3f} | {run.seconds:.2f} |"
     )
 
 
@@ -107,8 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     lines = [
-        "| events | plays | late songs | plays matched by them | re-match s | etl.py s |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| events | plays | late songs | plays matched by them | re-match s | summaries s "
+        "| etl.py s |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     with tempfile.TemporaryDirectory(prefix="bench-late-") as tmp:
         for events in args.events or [100_000, 1_000_000]:

@@ -32,7 +32,7 @@ from sparkify import queries as q
 from tools.pg import query
 
 # The loader's --verbose lines of the summaries' upkeep: "summaries: rebuilt whole, 4.12 s",
-# "summaries: plays kept before the merges, 0.01 s", "summaries: kept by ..., 0.05 s".
+# "summaries: plays counted before the merges, 0.01 s", "summaries: kept by ..., 0.05 s".
 SUMMARY_LINE = re.compile(r"summaries: [^\n]*?, ([\d.]+) s$", re.MULTILINE)
 KEPT_LINE = "summaries: kept by this load's changes"
 PLAYS = "select count(*) from songplays"

@@ -131,8 +131,8 @@ def too_many_changes(changed: int, plays: float) -> bool:
     return changed > REBUILD_MIN and changed > REBUILD_SHARE * plays >= 0
 
 
-def keep_summary_versions(cur: cursor, citus: bool) -> bool:
-    """Whether this load keeps the summaries by its changes; if so, keep the plays it may change.
+def keep_summary_changes(cur: cursor, citus: bool) -> bool:
+    """Whether this load keeps the summaries by its changes; if so, count the plays it may change.
 
     Run before the merges of time, users and songplays. A first load, a load that changes a large
     share of the plays and every load on Citus rebuild the summaries whole instead.
@@ -149,15 +149,15 @@ def keep_summary_versions(cur: cursor, citus: bool) -> bool:
     if too_many_changes(*cur.fetchone()):
         return False
     started = time.perf_counter()
-    run_all(cur, q.summary_version_keep_queries)
-    logger.info("summaries: plays kept before the merges, %.2f s", time.perf_counter() - started)
+    run_all(cur, q.summary_change_keep_queries)
+    logger.info("summaries: plays counted before the merges, %.2f s", time.perf_counter() - started)
     return True
 
 
 def refresh_summaries(cur: cursor, by_changes: bool, citus: bool) -> None:
     """Bring the dashboard's summaries up to date with songplays if this load staged anything.
 
-    by_changes: keep_summary_versions kept the plays before the merges, so the summaries follow
+    by_changes: keep_summary_changes counted the plays before the merges, so the summaries follow
     what the load changed (unless its gender changes move too many plays); otherwise they are
     rebuilt whole from songplays.
     """
@@ -246,7 +246,7 @@ def load(
             plays = stage(cur, "stage_events", q.event_stage_copy, play_text)
             status(f"merging {plays:,} song plays into time, users and songplays")
             run_all(cur, q.event_stage_analyze_queries)
-            by_changes = keep_summary_versions(cur, citus)
+            by_changes = keep_summary_changes(cur, citus)
             merge_plays(cur, plays, citus)
             status("updating the dashboard's summaries")
             refresh_summaries(cur, by_changes, citus)

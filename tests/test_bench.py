@@ -163,6 +163,6 @@ def test_the_new_day_bench_loads_the_last_days_first_events_on_the_rest(tmp_path
     assert (work / held[0]).read_bytes().count(b"\n") == 3
     assert new_day.write_new_day(data.root, held[1], work, 0) == 5
     output = (
-        "x summaries: plays kept before the merges, 0.01 s\nx summaries: rebuilt whole, 4.20 s\n"
+        "x summaries: plays counted before the merges, 0.01 s\nx summaries: rebuilt whole, 4.20 s\n"
     )
     assert new_day.summary_seconds(output) == pytest.approx(4.21)

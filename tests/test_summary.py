@@ -225,11 +225,13 @@ def test_loads_that_move_rematch_and_regender_plays_keep_the_summaries_of_a_rebu
     artist_keys = dict(query(schema, "select song_title, artist_key from played_songs"))
     assert artist_keys["Tunnel"] == artist_keys["Hoppípolla"]
     data.song()  # the played song arrives: Ada's plays of days 2, 5, 8 and Alan's match it now
+    data.log("c.json", {"ts": TS + 5 * DAY, "itemInSession": 2})  # and her day 5 moves to day 6
     found = load_kept(schema, data, caplog)
     assert sum(row[7] for row in found["hourly"]) == 4
-    data.log("c.json", {"ts": TS + 12 * DAY, "itemInSession": 1})  # a matched play moves
+    assert {row[0].day: row[7] for row in found["hourly"] if row[2] == 7} == {2: 1, 6: 1, 8: 1}
+    data.log("d.json", {"ts": TS + 12 * DAY, "itemInSession": 1})  # a matched play moves
     found = load_kept(schema, data, caplog)
-    assert {row[0].day: row[7] for row in found["hourly"] if row[2] == 7} == {5: 1, 8: 1, 13: 1}
+    assert {row[0].day: row[7] for row in found["hourly"] if row[2] == 7} == {6: 1, 8: 1, 13: 1}
 
 
 def test_a_new_days_file_rewrites_only_that_days_rows(schema: str, data: DataDir, caplog):

@@ -160,13 +160,21 @@ where sp.songplay_id = r.songplay_id
 
 songplay_song_rematch = songplay_rematch()
 
-# The plays a load's late match changed, with the song each matched before: on a single server
-# the dashboard's summaries follow the plays it changed (summaries.py), not every play.
+# The plays a load's late match changed, as they are after it, with the song each matched
+# before: on a single server the dashboard's summaries follow the plays it changed from these
+# rows (summaries.py), without reading songplays again.
 rematched_play_stage_create = """
 create temporary table stage_rematched_plays (
     songplay_id bigint not null,
     user_id     integer not null,
-    old_song_id text               -- null: the play matched no song before
+    start_time  timestamp not null,
+    level       text not null,
+    location    text,
+    user_agent  text,
+    song_title  text,
+    artist_name text,
+    song_id     text,              -- the song it matches now (null: none)
+    old_song_id text               -- the song it matched before (null: none)
 ) on commit drop
 """
 
@@ -174,16 +182,37 @@ songplay_song_rematch_recorded = f"""
 with rematched as ({songplay_rematch(old_song=True)}returning
     sp.songplay_id,
     sp.user_id,
+    sp.start_time,
+    sp.level,
+    sp.location,
+    sp.user_agent,
+    sp.song_title,
+    sp.artist_name,
+    sp.song_id,
     r.old_song_id
 )
 insert into stage_rematched_plays (
     songplay_id,
     user_id,
+    start_time,
+    level,
+    location,
+    user_agent,
+    song_title,
+    artist_name,
+    song_id,
     old_song_id
 )
 select
     c.songplay_id,
     c.user_id,
+    c.start_time,
+    c.level,
+    c.location,
+    c.user_agent,
+    c.song_title,
+    c.artist_name,
+    c.song_id,
     c.old_song_id
 from rematched as c
 """

@@ -195,24 +195,23 @@ summary_analyze = "analyze hourly_plays, daily_song_plays"
 
 # THE UPKEEP BY CHANGES (single server)
 
-# Each play a load may change, once as the summaries count it (sign -1: before the load's
-# merges, with its user's gender then) and once as songplays holds it after them (sign +1).
-# Summed by a summary's key, the signs give what the load changed in that row; a play the load
-# left as it was adds nothing. The key keeps each play's first version before the merges.
-play_version_stage_create = """
-create temporary table summary_play_versions (
-    songplay_id bigint not null,
-    user_id     integer not null,
-    sign        smallint not null,  -- -1: the play as the summaries count it; +1: as it is now
+# What each step of a load changes in the plays as the summaries count them, play by play:
+# -1 for a play as it was before the step, +1 for it as it is after, and for a play the late
+# match (un)matched, 0 plays and the change of its matched count. Each step is counted from the
+# state the previous one left, so the rows add up to what the load changed; summed by a
+# summary's key, they give the change of each row of it.
+play_change_stage_create = """
+create temporary table summary_play_changes (
     start_time  timestamp not null,
+    user_id     integer not null,
     level       text not null,
     location    text,
     user_agent  text,
     song_title  text,
     artist_name text,
     gender      text,               -- the user's, as users held it then
-    matched     smallint not null,  -- 1 if the play matched a song then, else 0
-    primary key (songplay_id, sign)
+    plays       smallint not null,  -- -1, 0 or 1
+    matched     smallint not null   -- -1, 0 or 1
 ) on commit drop
 """
 
@@ -240,71 +239,67 @@ where u.user_id in (
 )
 """
 
-# The plays the late match of this load changed from matched to unmatched or back, as they were
-# before it (the summaries count matched plays, not which song they matched).
-rematched_play_version_insert = """
-insert into summary_play_versions (
-    songplay_id,
-    user_id,
-    sign,
+# The plays the late match of this load changed from matched to unmatched or back, from its
+# record (the summaries count matched plays, not which song they matched).
+rematched_play_change_insert = """
+insert into summary_play_changes (
     start_time,
+    user_id,
     level,
     location,
     user_agent,
     song_title,
     artist_name,
     gender,
+    plays,
     matched
 )
 select
-    sp.songplay_id,
-    sp.user_id,
-    -1,
-    sp.start_time,
-    sp.level,
-    sp.location,
-    sp.user_agent,
-    sp.song_title,
-    sp.artist_name,
+    r.start_time,
+    r.user_id,
+    r.level,
+    r.location,
+    r.user_agent,
+    r.song_title,
+    r.artist_name,
     u.gender,
-    case when r.old_song_id is null then 0 else 1 end
+    0,
+    case when r.song_id is null then -1 else 1 end
 from stage_rematched_plays as r
-inner join songplays as sp
-    on sp.songplay_id = r.songplay_id
-    and sp.user_id = r.user_id
 inner join users as u
-    on u.user_id = sp.user_id
-where (r.old_song_id is null) <> (sp.song_id is null)
-on conflict (songplay_id, sign) do nothing
+    on u.user_id = r.user_id
+where (r.old_song_id is null) <> (r.song_id is null)
 """
 
-# The plays that share a staged play's key, as they are before the songplays merge replaces any.
-staged_play_version_insert = """
-insert into summary_play_versions (
-    songplay_id,
-    user_id,
-    sign,
+
+# The plays of the staged keys: as they are before the merges of users and songplays (-1), and
+# after (+1).
+def staged_play_change_insert(sign: int) -> str:
+    """The plays of the staged keys as they are now, counted sign times."""
+    return f"""
+insert into summary_play_changes (
     start_time,
+    user_id,
     level,
     location,
     user_agent,
     song_title,
     artist_name,
     gender,
+    plays,
     matched
 )
 select
-    sp.songplay_id,
-    sp.user_id,
-    -1,
     sp.start_time,
+    sp.user_id,
     sp.level,
     sp.location,
     sp.user_agent,
     sp.song_title,
     sp.artist_name,
     u.gender,
-    case when sp.song_id is null then 0 else 1 end
+    {sign},
+    case when sp.song_id is null then 0 else {sign} end
 from songplays as sp
 inner join users as u
     on u.user_id = sp.user_id
@@ -315,47 +310,52 @@ where (sp.user_id, sp.session_id, sp.item_in_session) in (
         e.item_in_session
     from stage_events as e
 )
-on conflict (songplay_id, sign) do nothing
 """
 
-# After the merges: every other play of a user whose gender changed, with the gender it had.
-# (Plays of a staged key are left out: kept above if they were there before, new otherwise.)
-# The lateral join reads the plays of those users alone, by songplays' play key (user first):
-# most loads change no gender, and a hash join would read every play to find none.
-regendered_play_version_insert = """
-insert into summary_play_versions (
-    songplay_id,
-    user_id,
-    sign,
+
+staged_play_old_insert = staged_play_change_insert(-1)
+staged_play_new_insert = staged_play_change_insert(1)
+
+# After the merges: every other play of a user whose gender changed, once with the gender it
+# had (-1) and once with the new one (+1); those of a staged key are counted above. The lateral
+# join reads the plays of those users alone, by songplays' play key (user first): most loads
+# change no gender, and a hash join would read every play to find none.
+regendered_play_change_insert = """
+insert into summary_play_changes (
     start_time,
+    user_id,
     level,
     location,
     user_agent,
     song_title,
     artist_name,
     gender,
+    plays,
     matched
 )
 select
-    sp.songplay_id,
-    sp.user_id,
-    -1,
     sp.start_time,
+    sp.user_id,
     sp.level,
     sp.location,
     sp.user_agent,
     sp.song_title,
     sp.artist_name,
-    g.gender,
-    case when sp.song_id is null then 0 else 1 end
+    s.gender,
+    s.plays,
+    case when sp.song_id is null then 0 else s.plays end
 from summary_user_genders as g
 inner join users as u
     on u.user_id = g.user_id
 cross join lateral (
+    values
+        (g.gender, -1),
+        (u.gender, 1)
+) as s (gender, plays)
+cross join lateral (
     select
-        p.songplay_id,
-        p.user_id,
         p.start_time,
+        p.user_id,
         p.level,
         p.location,
         p.user_agent,
@@ -373,87 +373,10 @@ cross join lateral (
         )
 ) as sp
 where u.gender is distinct from g.gender
-on conflict (songplay_id, sign) do nothing
-"""
-
-# Each play of a staged key as it is now: the new ones, and those kept above that it replaced.
-staged_play_new_version_insert = """
-insert into summary_play_versions (
-    songplay_id,
-    user_id,
-    sign,
-    start_time,
-    level,
-    location,
-    user_agent,
-    song_title,
-    artist_name,
-    gender,
-    matched
-)
-select
-    sp.songplay_id,
-    sp.user_id,
-    1,
-    sp.start_time,
-    sp.level,
-    sp.location,
-    sp.user_agent,
-    sp.song_title,
-    sp.artist_name,
-    u.gender,
-    case when sp.song_id is null then 0 else 1 end
-from songplays as sp
-inner join users as u
-    on u.user_id = sp.user_id
-where (sp.user_id, sp.session_id, sp.item_in_session) in (
-    select
-        e.user_id,
-        e.session_id,
-        e.item_in_session
-    from stage_events as e
-)
-"""
-
-# Each other play kept above (matched again, or of a user whose gender changed), as it is now.
-kept_play_new_version_insert = """
-insert into summary_play_versions (
-    songplay_id,
-    user_id,
-    sign,
-    start_time,
-    level,
-    location,
-    user_agent,
-    song_title,
-    artist_name,
-    gender,
-    matched
-)
-select
-    sp.songplay_id,
-    sp.user_id,
-    1,
-    sp.start_time,
-    sp.level,
-    sp.location,
-    sp.user_agent,
-    sp.song_title,
-    sp.artist_name,
-    u.gender,
-    case when sp.song_id is null then 0 else 1 end
-from summary_play_versions as v
-inner join songplays as sp
-    on sp.songplay_id = v.songplay_id
-    and sp.user_id = v.user_id
-inner join users as u
-    on u.user_id = sp.user_id
-where v.sign = -1
-on conflict (songplay_id, sign) do nothing
 """
 
 # Row counts for the plans below.
-play_version_analyze = "analyze summary_play_versions"
+play_change_analyze = "analyze summary_play_changes"
 
 # The statements below look each changed row of a summary up by its key. The planner, which
 # cannot estimate how many rows the sums leave nor joins on coalesced text, would rather sort
@@ -468,7 +391,7 @@ change_joins_by_default = [
     "set local enable_mergejoin = on",
 ]
 
-# Each summary row the versions change, by how much; a row they bring to no play is deleted.
+# Each summary row the changes touch, by how much; a row they bring to no play is deleted.
 hourly_play_change_merge = """
 merge into hourly_plays as h
 using (
@@ -479,9 +402,9 @@ using (
         v.level,
         v.location,
         v.user_agent,
-        sum(v.sign) as plays,
-        sum(v.sign * v.matched) as matched
-    from summary_play_versions as v
+        sum(v.plays) as plays,
+        sum(v.matched) as matched
+    from summary_play_changes as v
     group by
         v.start_time::date,
         date_part('hour', v.start_time)::smallint,
@@ -489,8 +412,8 @@ using (
         v.level,
         v.location,
         v.user_agent
-    having sum(v.sign) <> 0
-        or sum(v.sign * v.matched) <> 0
+    having sum(v.plays) <> 0
+        or sum(v.matched) <> 0
 ) as d
     on h.day = d.day
     and h.user_id = d.user_id
@@ -556,14 +479,14 @@ using (
             select
                 v.song_title,
                 v.artist_name,
-                sum(v.sign) as plays,
-                sum(v.sign * v.matched) as matched
-            from summary_play_versions as v
+                sum(v.plays) as plays,
+                sum(v.matched) as matched
+            from summary_play_changes as v
             group by
                 v.song_title,
                 v.artist_name
-            having sum(v.sign) <> 0
-                or sum(v.sign * v.matched) <> 0
+            having sum(v.plays) <> 0
+                or sum(v.matched) <> 0
         ) as d
         cross join (
             select coalesce(max(p.song_key), 0) as song_key
@@ -612,9 +535,9 @@ using (
         v.gender,
         k.song_key,
         k.artist_key,
-        sum(v.sign) as plays,
-        sum(v.sign * v.matched) as matched
-    from summary_play_versions as v
+        sum(v.plays) as plays,
+        sum(v.matched) as matched
+    from summary_play_changes as v
     inner join played_songs as k
         on coalesce(k.artist_name, '') = coalesce(v.artist_name, '')
         and coalesce(k.song_title, '') = coalesce(v.song_title, '')
@@ -624,8 +547,8 @@ using (
         v.gender,
         k.song_key,
         k.artist_key
-    having sum(v.sign) <> 0
-        or sum(v.sign * v.matched) <> 0
+    having sum(v.plays) <> 0
+        or sum(v.matched) <> 0
 ) as d
     on t.day = d.day
     and t.song_key = d.song_key
@@ -665,7 +588,7 @@ where k.plays = 0
         select
             coalesce(v.artist_name, ''),
             coalesce(v.song_title, '')
-        from summary_play_versions as v
+        from summary_play_changes as v
     )
 """
 
@@ -749,22 +672,21 @@ citus_summary_rebuild_queries = on_citus(summary_rebuild_queries)
 citus_summary_first_build_queries = on_citus(summary_first_build_queries)
 
 # Before the merges of time, users and songplays (the late match has recorded its plays).
-summary_version_keep_queries = [
+summary_change_keep_queries = [
     jit_off,
-    play_version_stage_create,
+    play_change_stage_create,
     user_gender_stage_create,
     user_gender_old_insert,
-    rematched_play_version_insert,
-    staged_play_version_insert,
+    rematched_play_change_insert,
+    staged_play_old_insert,
     jit_on,
 ]
 # After them.
 summary_change_queries = [
     jit_off,
-    regendered_play_version_insert,
-    staged_play_new_version_insert,
-    kept_play_new_version_insert,
-    play_version_analyze,
+    regendered_play_change_insert,
+    staged_play_new_insert,
+    play_change_analyze,
     *change_joins_by_key,
     hourly_play_change_merge,
     played_song_change_merge,

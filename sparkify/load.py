@@ -26,9 +26,9 @@ Status = Callable[[str], None]  # told what the load is doing, for a person watc
 # A load that may change more plays than this share of songplays, and more than REBUILD_MIN,
 # rebuilds the dashboard's summaries whole: summing every play once is then cheaper than
 # following each change. At 1M events on the development machine (python -m bench.new_day
-# --days 3 and 7 --day-events 0), keeping them by the changes took 1.8 s for 82,837 new plays
-# (10 %) and 4.8 s for 200,173 (24 %), against 7.5 to 8.9 s for a rebuild that keeps the
-# summaries' keys (so that the dashboard reads them meanwhile): about even at 40 %. Under
+# --days 3 and 7 --day-events 0), keeping them by the changes took 2.2 s for 82,837 new plays
+# (10 %) and 5.0 s for 200,173 (24 %), against 7.5 to 11 s for a rebuild that keeps the
+# summaries' keys (so that the dashboard reads them meanwhile): about even near 40 %. Under
 # REBUILD_MIN either way is quick.
 REBUILD_SHARE = 0.4
 REBUILD_MIN = 20_000

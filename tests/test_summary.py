@@ -273,3 +273,19 @@ def test_a_database_made_before_the_summaries_keys_gets_them_at_its_next_load(
     indexes = "select indexname from pg_indexes where indexname = any(%s) order by 1"
     assert query(schema, indexes, (KEY_NAMES,)) == [(name,) for name in sorted(KEY_NAMES)]
     assert_summaries_match_songplays(schema)
+
+
+def test_a_load_whose_gender_change_moves_most_plays_rebuilds_the_summaries_whole(
+    schema: str, data: DataDir, caplog, monkeypatch
+):
+    data.log("a.json", *({"ts": TS + n * DAY, "itemInSession": n} for n in range(4)))
+    assert load(schema, data) == 0
+    run_statements(schema, "analyze songplays")  # the estimate the choice reads
+    monkeypatch.setattr(loader, "REBUILD_MIN", 0)
+    data.log("b.json", {"ts": TS + 9 * DAY, "itemInSession": 9, "gender": "M"})
+    with caplog.at_level(logging.INFO, logger="sparkify.load"):
+        assert load(schema, data) == 0  # one play staged, but Ada's four others change gender
+    assert said(caplog, "summaries: plays counted before the merges")
+    assert said(caplog, REBUILT)
+    found = assert_summaries_match_songplays(schema)
+    assert {row[2] for row in found["daily"]} == {"M"}

@@ -117,9 +117,15 @@ def integer(record: Record, field: str, repairs: Repairs, limit: int = INT4_MAX)
     if value.__class__ is int and -limit <= value <= limit:  # the common case, cheaply
         return value
     # The logs give userId as digits in a string: read them without whole_number's regex.
-    if value.__class__ is str and value.isascii() and value.isdigit() and len(value) < 10:
-        if (value[0] != "0" or value == "0") and int(value) <= limit:
-            return int(value)
+    if (
+        value.__class__ is str
+        and value.isascii()
+        and value.isdigit()
+        and len(value) < 10
+        and (value[0] != "0" or value == "0")  # JSON writes no leading zero
+        and int(value) <= limit
+    ):
+        return int(value)
     parsed = whole_number(record, field, limit)
     if parsed is None:
         raise RecordError(f"{field} is missing")

@@ -32,14 +32,14 @@ class Accounts:
         self.rejects = rejects
         self.read_files = TallySpool()
         self.unchanged = 0
-        self.empty: list[str] = []
+        self.empty = 0  # files read that hold nothing
         self.repairs: Repairs = Counter()
 
     def read(self, tally: FileTally) -> None:
         """Count in a file read to its end, for the manifest."""
         if tally.size == 0:
             logger.warning("%s is empty: skipped", tally.path)
-            self.empty.append(tally.path)
+            self.empty += 1
         self.read_files.add(tally)
 
     def repaired(self, repairs: Repairs) -> None:
@@ -69,7 +69,7 @@ class Accounts:
         return IntakeReport(
             files_read=self.read_files.count,
             files_unchanged=self.unchanged,
-            files_empty=len(self.empty),
+            files_empty=self.empty,
             rejected=self.rejects.count,
             repaired=dict(self.repairs),
         )

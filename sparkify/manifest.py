@@ -8,7 +8,7 @@ the manifest's rows (etl_files) when the load commits.
 import hashlib
 import tempfile
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -21,6 +21,8 @@ Manifest = Mapping[str, Entry]  # path -> entry, of the files loaded before
 Known = Entry | None  # a file's entry, if the manifest has it
 NOTHING_LOADED: Manifest = {}  # the manifest of a full refresh: every file is read again
 TALLIES_IN_MEMORY = 4 * 2**20  # bytes of tallies kept in memory: about 25,000 files
+# Tallies written to the spool at once: a spooled file's write checks its size each time.
+TALLIES_PER_WRITE = 1_000
 
 
 @dataclass(slots=True)  # one per file read: 50,000 at 1M events
@@ -34,6 +36,19 @@ class FileTally:
     loaded: int = 0
     rejected: int = 0
     skipped: int = 0
+
+    def row(self) -> tuple[str, int, str, int, int, int, int]:
+        """The tally as a row of stage_files, in its column order."""
+        # Not dataclasses.astuple: it deep-copies every field, 32 µs a file (1.6 s at 50,000).
+        return (
+            self.path,
+            self.size,
+            self.sha256,
+            self.lines,
+            self.loaded,
+            self.rejected,
+            self.skipped,
+        )
 
 
 def file_sha256(path: FilePath) -> str:
@@ -59,15 +74,24 @@ class TallySpool:
         self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=TALLIES_IN_MEMORY, mode="w+", newline="", encoding="utf-8"
         )
+        self._lines: list[str] = []  # tallies not yet written to the spool
         self.count = 0
 
     def add(self, tally: FileTally) -> None:
         """Spool the tally of one file read to its end."""
-        self._file.write(copy_line(astuple(tally)))
+        self._lines.append(copy_line(tally.row()))
         self.count += 1
+        if len(self._lines) >= TALLIES_PER_WRITE:
+            self._write()
+
+    def _write(self) -> None:
+        """Write the tallies held back to the spool."""
+        self._file.write("".join(self._lines))
+        self._lines.clear()
 
     def text(self) -> IO[str]:
         """The tallies as COPY text, from the start."""
+        self._write()
         self._file.flush()
         self._file.seek(0)
         return self._file

@@ -158,7 +158,7 @@ class Intake:
             status = os.stat(path)
             if not stat.S_ISREG(status.st_mode):  # refused before it is ever opened
                 raise not_regular(status.st_mode)
-            if is_unchanged(path, status.st_size, manifest.get(str(path))):
+            if is_unchanged(path, status.st_size, status.st_mtime_ns, manifest.get(str(path))):
                 self._accounts.pass_over()
                 self._progress(LOG_BYTES, status.st_size)
                 return iter(())

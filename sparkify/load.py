@@ -67,10 +67,17 @@ def take_load_lock(cur: cursor, notice: Status) -> None:
         cur.execute(q.load_lock_wait)
 
 
+def add_file_times(cur: cursor) -> None:
+    """Give a manifest made before it kept modification times their column."""
+    cur.execute(q.file_table_mtime_exists)
+    if not cur.fetchone()[0]:
+        cur.execute(q.file_table_mtime_add)
+
+
 def read_manifest(cur: cursor) -> Manifest:
-    """The files loaded before: path -> (size, sha256)."""
+    """The files loaded before: path -> (size, sha256, settled modification time or None)."""
     cur.execute(q.file_manifest_select)
-    return {path: (size, sha256) for path, size, sha256 in cur}
+    return {path: (size, sha256, mtime_ns) for path, size, sha256, mtime_ns in cur}
 
 
 def run_all(cur: cursor, statements: Iterable[str]) -> None:
@@ -236,6 +243,7 @@ def load(
             run_all(cur, q.citus_load_settings_queries if citus else q.load_settings_queries)
             status("counting the rows of the tables")
             before = row_counts(cur)
+            add_file_times(cur)
             manifest = NOTHING_LOADED if full_refresh else read_manifest(cur)
             run_all(cur, q.stage_table_queries)
             stage(cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files, manifest))

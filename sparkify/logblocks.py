@@ -75,6 +75,7 @@ def file_blocks(tally: FileTally) -> Iterator[Block]:
     try:
         with open_regular(tally.path) as content:
             before = file_state(content)
+            tally.mtime_ns = before[1]
             for following in line_spans(content, digest):
                 if span is not None:
                     yield Block(tally, span)

@@ -1,8 +1,9 @@
 """The manifest: which files a load has read before, and what this run tells it of each file.
 
 A file whose size and SHA-256 are those the manifest holds is unchanged: the load passes it
-over. Every file read to its end gets a tally of where its lines went, and the tallies become
-the manifest's rows (etl_files) when the load commits.
+over, without even hashing it when its size and modification time are those it had when read,
+well before that load began (see is_settled). Every file read to its end gets a tally of where
+its lines went, and the tallies become the manifest's rows (etl_files) when the load commits.
 """
 
 import hashlib
@@ -16,7 +17,9 @@ from sparkify.copytext import copy_line, unescape
 from sparkify.read import open_regular
 
 FilePath = str | Path  # json_files gives text: lighter than Path objects by the 50,000
-Entry = tuple[int, str]  # a file's (size, sha256) in the manifest
+# A file's (size, sha256, settled modification time in ns) in the manifest: the time is None
+# unless the file was last written well before the load that read it (file_manifest_select).
+Entry = tuple[int, str, int | None]
 Manifest = Mapping[str, Entry]  # path -> entry, of the files loaded before
 Known = Entry | None  # a file's entry, if the manifest has it
 NOTHING_LOADED: Manifest = {}  # the manifest of a full refresh: every file is read again
@@ -36,8 +39,9 @@ class FileTally:
     loaded: int = 0
     rejected: int = 0
     skipped: int = 0
+    mtime_ns: int | None = None  # the modification time it had when read
 
-    def row(self) -> tuple[str, int, str, int, int, int, int]:
+    def row(self) -> tuple[str, int, str, int, int, int, int, int | None]:
         """The tally as a row of stage_files, in its column order."""
         # Not dataclasses.astuple: it deep-copies every field, 32 µs a file (1.6 s at 50,000).
         return (
@@ -48,6 +52,7 @@ class FileTally:
             self.loaded,
             self.rejected,
             self.skipped,
+            self.mtime_ns,
         )
 
 
@@ -57,9 +62,21 @@ def file_sha256(path: FilePath) -> str:
         return hashlib.file_digest(content, "sha256").hexdigest()
 
 
-def is_unchanged(path: FilePath, size: int, known: Known) -> bool:
-    """Whether a file holds what the manifest says was loaded; hash only when the size agrees."""
-    return known is not None and known[0] == size and known[1] == file_sha256(path)
+def is_settled(size: int, mtime_ns: int, known: Known) -> bool:
+    """Whether a file is unchanged by its size and modification time alone, without hashing it.
+
+    Only a time that settled before the load that read it counts: a file written again since
+    has a later time, whereas one written again within the file system's time resolution of
+    that read could keep it (git's racy-clean rule).
+    """
+    return known is not None and known[0] == size and known[2] == mtime_ns
+
+
+def is_unchanged(path: FilePath, size: int, mtime_ns: int, known: Known) -> bool:
+    """Whether a file holds what the manifest says was loaded; hash only when that is unsure."""
+    if known is None or known[0] != size:
+        return False
+    return is_settled(size, mtime_ns, known) or known[1] == file_sha256(path)
 
 
 class TallySpool:
@@ -100,8 +117,9 @@ class TallySpool:
         """The tallies read back (to show them: the load COPYs the text)."""
         found = []
         for line in self.text():
-            path, size, sha256, *counts = map(unescape, line.rstrip("\n").split("\t"))
-            found.append(FileTally(path, int(size), sha256, *map(int, counts)))
+            path, size, sha256, *counts, mtime_ns = map(unescape, line.rstrip("\n").split("\t"))
+            mtime = int(mtime_ns) if mtime_ns else None
+            found.append(FileTally(path, int(size), sha256, *map(int, counts), mtime))
         return found
 
     def close(self) -> None:

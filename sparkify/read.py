@@ -150,25 +150,23 @@ def open_regular(path: str) -> BinaryIO:
         raise
 
 
-def read_record_file(path: str) -> tuple[bytes, int, str]:
-    """A one-record file's content, size and SHA-256; past MAX_RECORD_BYTES, only its start.
+def read_record(file: BinaryIO, expected: int) -> tuple[bytes, int, str]:
+    """An open one-record file's content, size and SHA-256; past MAX_RECORD_BYTES, its start.
 
-    The content returned is longer than MAX_RECORD_BYTES when the file is too big to parse;
-    the rest is hashed a chunk at a time, never held.
+    expected is the size fstat gave. The content returned is longer than MAX_RECORD_BYTES when
+    the file is too big to parse; the rest is hashed a chunk at a time, never held.
     """
-    with open_regular(path) as file:
-        # A read sized to the file: asking for MAX_RECORD_BYTES + 1 allocates a mebibyte per
-        # file (25 µs of a song file's 50). A file that grew since is read on to the limit.
-        expected = os.fstat(file.fileno()).st_size
-        content = file.read(min(expected, MAX_RECORD_BYTES) + 1)
-        if len(content) > expected:
-            content += file.read(MAX_RECORD_BYTES + 1 - len(content))
-        digest = hashlib.sha256(content)
-        size = len(content)
-        if size > MAX_RECORD_BYTES:
-            while chunk := file.read(HASH_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
+    # A read sized to the file: asking for MAX_RECORD_BYTES + 1 allocates a mebibyte per file
+    # (25 µs of a song file's 50). A file that grew since its fstat is read on to the limit.
+    content = file.read(min(expected, MAX_RECORD_BYTES) + 1)
+    if len(content) > expected:
+        content += file.read(MAX_RECORD_BYTES + 1 - len(content))
+    digest = hashlib.sha256(content)
+    size = len(content)
+    if size > MAX_RECORD_BYTES:
+        while chunk := file.read(HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
     return content, size, digest.hexdigest()
 
 

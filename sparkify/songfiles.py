@@ -1,17 +1,19 @@
 """Song files in, staging rows out: one record per file, read in batches in any process."""
 
+import os
 from collections import Counter
 from enum import StrEnum
 from typing import NamedTuple
 
 from sparkify.copytext import copy_text
 from sparkify.errors import RecordError
-from sparkify.manifest import FileTally, Known
+from sparkify.manifest import FileTally, Known, is_settled
 from sparkify.read import (
     MAX_RECORD_BYTES,
     is_blank,
+    open_regular,
     parse_record,
-    read_record_file,
+    read_record,
     too_big,
     unreadable,
 )
@@ -37,6 +39,7 @@ class SongFile(NamedTuple):
     sha256: str = ""
     reason: str = ""  # why it was rejected or unreadable
     raw: bytes = b""  # the rejected record
+    mtime_ns: int | None = None  # its modification time when read
 
     def tally(self, path: str) -> FileTally:
         """The manifest's tally of a file read whole: its one line loaded, skipped or rejected."""
@@ -48,6 +51,7 @@ class SongFile(NamedTuple):
             loaded=int(self.outcome == Outcome.LOADED),
             rejected=int(self.outcome == Outcome.REJECTED),
             skipped=int(self.outcome == Outcome.SKIPPED),
+            mtime_ns=self.mtime_ns,
         )
 
 
@@ -62,21 +66,27 @@ class ShapedSongs(NamedTuple):
 def read_song_file(path: str, known: Known, repairs: Repairs) -> tuple[SongFile, Row | None]:
     """Read one song file (one record) into its staging row, or say why there is none."""
     try:
-        # A song file is small: reading and hashing it costs less than a stat call more.
-        content, size, sha256 = read_record_file(path)
+        with open_regular(path) as file:
+            status = os.fstat(file.fileno())
+            if is_settled(status.st_size, status.st_mtime_ns, known):
+                return SongFile(Outcome.UNCHANGED), None
+            content, size, sha256 = read_record(file, status.st_size)
     except OSError as exc:
         return SongFile(Outcome.UNREADABLE, reason=unreadable(exc)), None
-    if known == (size, sha256):
+    if known is not None and known[:2] == (size, sha256):
         return SongFile(Outcome.UNCHANGED), None
+    mtime = status.st_mtime_ns
     if size > MAX_RECORD_BYTES:
-        return SongFile(Outcome.REJECTED, size, sha256, too_big(size), content[:RAW_BYTES]), None
+        reason, raw = too_big(size), content[:RAW_BYTES]
+        return SongFile(Outcome.REJECTED, size, sha256, reason, raw, mtime), None
     if is_blank(content):
-        return SongFile(Outcome.SKIPPED, size, sha256), None
+        return SongFile(Outcome.SKIPPED, size, sha256, mtime_ns=mtime), None
     try:
         row = song_row(path, parse_record(content), repairs)
     except RecordError as exc:
-        return SongFile(Outcome.REJECTED, size, sha256, str(exc), content[:RAW_BYTES]), None
-    return SongFile(Outcome.LOADED, size, sha256), row
+        reason, raw = str(exc), content[:RAW_BYTES]
+        return SongFile(Outcome.REJECTED, size, sha256, reason, raw, mtime), None
+    return SongFile(Outcome.LOADED, size, sha256, mtime_ns=mtime), row
 
 
 def read_song_files(files: list[tuple[str, Known]]) -> ShapedSongs:

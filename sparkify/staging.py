@@ -90,5 +90,6 @@ STAGE_FILES = StagingTable(
         Column("rows_loaded", "integer not null"),
         Column("rejected", "integer not null"),
         Column("skipped", "integer not null"),
+        Column("mtime_ns", "bigint"),
     ),
 )

@@ -419,7 +419,8 @@ insert into etl_files (
     rejected,
     skipped,
     run_id,
-    loaded_at
+    loaded_at,
+    mtime_ns
 )
 select
     f.path,
@@ -430,7 +431,8 @@ select
     f.rejected,
     f.skipped,
     %(run_id)s,
-    now()
+    now(),
+    f.mtime_ns
 from stage_files as f
 on conflict (path) do update set
     size = excluded.size,
@@ -440,7 +442,8 @@ on conflict (path) do update set
     rejected = excluded.rejected,
     skipped = excluded.skipped,
     run_id = excluded.run_id,
-    loaded_at = excluded.loaded_at
+    loaded_at = excluded.loaded_at,
+    mtime_ns = excluded.mtime_ns
 """
 
 # A bulk merge runs inside a savepoint: if rebuilding a key fails, the load goes on without it.

@@ -173,9 +173,24 @@ create table etl_files (
     rejected    integer not null,
     skipped     integer not null,      -- blank lines and events that are not song plays
     run_id      text not null,
-    loaded_at   timestamptz not null
+    loaded_at   timestamptz not null,
+    mtime_ns    bigint                 -- its modification time when read (ns since the epoch)
 )
 """
+
+# A manifest made before etl_files kept the files' modification times gets the column; the
+# files it lists without one are hashed, as before, until a load reads them again.
+file_table_mtime_exists = """
+select exists (
+    select
+    from information_schema.columns as c
+    where c.table_name = 'etl_files'
+        and c.column_name = 'mtime_ns'
+        and c.table_schema = any (current_schemas(false))
+)
+"""
+
+file_table_mtime_add = "alter table etl_files add column mtime_ns bigint"
 
 # Records a load refused, one row each, so that nothing is dropped silently.
 reject_table_create = """

@@ -35,12 +35,21 @@ from tools.pg import query
 # "summaries: plays counted before the merges, 0.01 s", "summaries: kept by ..., 0.05 s".
 SUMMARY_LINE = re.compile(r"summaries: [^\n]*?, ([\d.]+) s$", re.MULTILINE)
 KEPT_LINE = "summaries: kept by this load's changes"
+# Any --verbose line that ends in its seconds: "copy stage_events: 2531 rows, 0.02 s".
+STEP_LINE = re.compile(r"^\S+ \S+ (\S+) INFO (.*?([\d.]+) s)$", re.MULTILINE)
+SLOW_STEP_S = 0.05  # the load's steps shown, the slowest first
 PLAYS = "select count(*) from songplays"
 
 
 def summary_seconds(output: str) -> float:
     """The seconds a load's --verbose output says its summaries' upkeep took."""
     return sum(float(seconds) for seconds in SUMMARY_LINE.findall(output))
+
+
+def slow_steps(output: str) -> list[str]:
+    """The steps of a load's --verbose output that took SLOW_STEP_S or more, slowest first."""
+    steps = [(float(s), f"{module}: {text}") for module, text, s in STEP_LINE.findall(output)]
+    return [text for seconds, text in sorted(steps, reverse=True) if seconds >= SLOW_STEP_S]
 
 
 def last_days(data: Path, days: int) -> list[Path]:
@@ -86,9 +95,11 @@ def timed_rebuild(dsn: str, keys: bool) -> float:
     return seconds
 
 
-def measure_size(events: int, days: int, day_events: int, server: str, work: Path) -> str:
+def measure_size(
+    events: int, songs: int | None, days: int, day_events: int, server: str, work: Path
+) -> str:
     """Load one size without its last days, then those days' files; the report line."""
-    data = ensure_data(DATA_ROOT, max(1, events // 20), events)
+    data = ensure_data(DATA_ROOT, songs or max(1, events // 20), events)
     folder = work / f"data-{events}-{days}"
     held = split_off_last_days(data.path, folder, days)
     with Databases(server) as databases:
@@ -103,6 +114,9 @@ def measure_size(events: int, days: int, day_events: int, server: str, work: Pat
         etl = [sys.executable, "etl.py", "--dsn", dsn, "--data", str(folder), "--verbose"]
         run = measure(etl, work / f"new-days-{events}-{days}.log")
         plays = query(dsn, PLAYS)[0][0]
+        log(f"{events:,} events: the new days' load took {run.seconds:.2f} s; its slow steps:")
+        for step in slow_steps(run.output):
+            log(f"  {step}")
         log(f"{events:,} events: timing full rebuilds of the summaries")
         checkpoint(server)
         before_s = timed_rebuild(dsn, keys=False)
@@ -124,6 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         metavar="N",
         help="events of a generated data set (repeatable; default 100k and 1M)",
+    )
+    parser.add_argument(
+        "--songs",
+        type=int,
+        metavar="N",
+        help="song files of every data set (default: events / 20, as bench.run)",
     )
     parser.add_argument(
         "--days",
@@ -153,7 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     with tempfile.TemporaryDirectory(prefix="bench-new-day-") as tmp:
         for events in args.events or [100_000, 1_000_000]:
-            line = measure_size(events, args.days, args.day_events, args.dsn_server, Path(tmp))
+            line = measure_size(
+                events, args.songs, args.days, args.day_events, args.dsn_server, Path(tmp)
+            )
             lines.append(line)
     print("\n".join(lines))
     return 0

@@ -23,6 +23,7 @@ from sparkify.manifest import (
     FilePath,
     FileTally,
     Manifest,
+    is_settled,
     is_unchanged,
 )
 from sparkify.read import Refusal, not_regular, unreadable
@@ -78,7 +79,7 @@ class Intake:
         self, paths: Iterable[FilePath], manifest: Manifest = NOTHING_LOADED
     ) -> Iterator[str]:
         """Staging rows (COPY text) of the new or changed song files, one record per file."""
-        remaining = iter(paths)
+        remaining = (path for path in paths if not self._passed_over(path, manifest))
         batches = iter(lambda: list(itertools.islice(remaining, SONG_FILES_PER_BATCH)), [])
         for batch, shaped in Window(batches, lambda b: self._read_songs(b, manifest), IN_FLIGHT):
             yield self._take_songs(batch, shaped)
@@ -125,6 +126,23 @@ class Intake:
         return self._accounts.rejects.count
 
     # Song files
+
+    def _passed_over(self, path: FilePath, manifest: Manifest) -> bool:
+        """Count in, unread, a song file whose size and settled time the manifest holds."""
+        known = manifest.get(str(path))
+        if known is None or known[2] is None:  # a new file, or one only its hash can vouch for
+            return False
+        try:
+            status = os.stat(path)
+        except OSError:
+            return False  # its reader says why it cannot be read
+        if not stat.S_ISREG(status.st_mode):
+            return False
+        if not is_settled(status.st_size, status.st_mtime_ns, known):
+            return False
+        self._accounts.pass_over()
+        self._progress(SONG_FILES, 1)
+        return True
 
     def _read_songs(self, batch: list[FilePath], manifest: Manifest) -> "Future[ShapedSongs]":
         """Start reading a batch of song files, in a worker once they prove many."""

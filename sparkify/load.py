@@ -97,6 +97,14 @@ def stage(cur: cursor, table: str, copy_sql: str, chunks: Iterable[str]) -> int:
     return cur.rowcount
 
 
+def merge_songs(cur: cursor, staged: int, citus: bool, status: Status) -> None:
+    """Merge the staged songs and artists, and match again the plays of the songs they change."""
+    run_all(cur, q.citus_late_match_stage_queries if citus else q.late_match_stage_queries)
+    if staged:
+        status("merging the songs and artists")
+        run_all(cur, q.citus_song_merge_queries if citus else q.song_merge_queries)
+
+
 def merge_plays(cur: cursor, staged: int, citus: bool) -> None:
     """Merge the staged plays into time, users and songplays: in bulk into an empty songplays."""
     cur.execute(q.songplay_bulk_load)
@@ -246,11 +254,12 @@ def load(
             add_file_times(cur)
             manifest = NOTHING_LOADED if full_refresh else read_manifest(cur)
             run_all(cur, q.stage_table_queries)
-            stage(cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files, manifest))
+            songs = stage(
+                cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files, manifest)
+            )
             # The intake starts on the log files now, while the database merges the songs.
             play_text = intake.event_text(log_files, manifest)
-            status("merging the songs and artists")
-            run_all(cur, q.citus_song_merge_queries if citus else q.song_merge_queries)
+            merge_songs(cur, songs, citus, status)
             plays = stage(cur, "stage_events", q.event_stage_copy, play_text)
             status(f"merging {plays:,} song plays into time, users and songplays")
             run_all(cur, q.event_stage_analyze_queries)

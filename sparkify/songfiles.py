@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sparkify.copytext import copy_text
 from sparkify.errors import RecordError
-from sparkify.manifest import FileTally, Known, is_settled
+from sparkify.manifest import FileTally, Known
 from sparkify.read import (
     MAX_RECORD_BYTES,
     is_blank,
@@ -68,8 +68,6 @@ def read_song_file(path: str, known: Known, repairs: Repairs) -> tuple[SongFile,
     try:
         with open_regular(path) as file:
             status = os.fstat(file.fileno())
-            if is_settled(status.st_size, status.st_mtime_ns, known):
-                return SongFile(Outcome.UNCHANGED), None
             content, size, sha256 = read_record(file, status.st_size)
     except OSError as exc:
         return SongFile(Outcome.UNREADABLE, reason=unreadable(exc)), None

@@ -462,9 +462,11 @@ select not exists (
 """
 
 
+# The late match's temporary tables, made by every load: later steps read them, empty when the
+# load staged no song (its song merges are then passed over, analyze and all).
+late_match_stage_queries = [song_key_stage_create, rematched_play_stage_create]
+citus_late_match_stage_queries = [song_key_stage_create]
 song_merge_queries = [
-    song_key_stage_create,
-    rematched_play_stage_create,
     song_key_old_insert,
     artist_table_insert,
     song_table_insert,
@@ -478,7 +480,6 @@ song_merge_queries = [
 # late match recorded there: Citus loads rebuild the summaries whole (load.py), and a data-
 # modifying CTE over the distributed songplays is not among the statements known to run there.
 citus_song_merge_queries = [
-    song_key_stage_create,
     song_key_old_insert,
     artist_table_insert,
     song_table_insert,

@@ -2,13 +2,16 @@
 
 play_line(record, repairs) is copy_line(event_row(record, repairs)) by definition: the same
 line, the same RecordError in the same cases, the same repairs counted. The rules stay in the
-shapers (sparkify/shape.py); this is a shortcut taken only by a record that every shaper would
-pass through unchanged, and anything else is shaped and written by event_row and copy_line.
+shapers (sparkify/shape.py); this is a shortcut taken only by a record whose values the shapers
+would pass through unchanged (but for text that is not ASCII, which text() itself shapes), and
+anything else is shaped and written by event_row and copy_line.
 """
 
+from collections import Counter
 from operator import itemgetter
 
 from sparkify.copytext import copy_line
+from sparkify.errors import RecordError
 from sparkify.read import Record
 from sparkify.shape import (
     EVENT_SHAPERS,
@@ -44,6 +47,7 @@ FUSED_SHAPERS = [
 if EVENT_SHAPERS != FUSED_SHAPERS:
     raise RuntimeError("EVENT_SHAPERS changed: update play_line's fast path to match")
 PLAY_FIELDS = tuple(field for _, field in FUSED_SHAPERS)
+TEXT_INDEXES = tuple(index for index, (shape, _) in enumerate(FUSED_SHAPERS) if shape is text)
 values_of = itemgetter(*PLAY_FIELDS)
 
 PlayValues = tuple[object, ...]
@@ -52,16 +56,33 @@ PlayValues = tuple[object, ...]
 def play_line(record: Record, repairs: Repairs) -> str:
     """The COPY text line of one NextSong record, exactly as copy_line(event_row(...)) writes it.
 
-    The fast path takes a record whose values each shaper returns unchanged (or as null) and
-    that copy_line writes without escapes; any doubt sends the record to event_row.
+    The fast path takes a record whose values each shaper returns unchanged (or as null), bar
+    text that is not ASCII, and that copy_line writes without escapes; any doubt sends the
+    record to event_row.
     """
     values = plain_values(record)
     if values is not None:
         line = fused_line(*values)
         # One look at the line covers every text field: ASCII (text() repairs nothing), no NUL
         # (text() refuses it) and nothing that copy_line would escape.
-        if line.isascii() and is_plain(line):
-            return line
+        if line.isascii():
+            if is_plain(line):
+                return line
+        else:
+            # A quarter of plays name a song or an artist with accents: such text is shaped by
+            # text() itself, its repairs held apart until the line is sure (event_row would
+            # count them again).
+            found: Repairs = Counter()
+            try:
+                shaped = with_text_shaped(record, values, found)
+            except RecordError:  # event_row raises it, or an earlier field's
+                return copy_line(event_row(record, repairs))
+            if shaped != values:  # mojibake repaired: rare
+                line = fused_line(*shaped)
+            if is_plain(line):
+                if found:  # update() costs more than the test, even when empty
+                    repairs.update(found)
+                return line
     return copy_line(event_row(record, repairs))
 
 
@@ -99,6 +120,18 @@ def plain_values(record: Record) -> PlayValues | None:
     ):
         return values
     return None
+
+
+def with_text_shaped(record: Record, values: PlayValues, repairs: Repairs) -> PlayValues:
+    """A play's values with each text field that is not ASCII as text() shapes it."""
+    # An ASCII value stays as on the fast path: text() would return it (or null for "", which
+    # is written the same), and the line's own checks refuse a NUL.
+    shaped = list(values)
+    for index in TEXT_INDEXES:
+        value = shaped[index]
+        if value is not None and not value.isascii():
+            shaped[index] = text(record, PLAY_FIELDS[index], repairs)
+    return tuple(shaped)
 
 
 def is_small_digits(value: object) -> bool:

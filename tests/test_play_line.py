@@ -16,7 +16,8 @@ from sparkify.read import Record
 from sparkify.shape import INT4_MAX, TS_MAX, Repairs, event_row
 
 ABSENT = object()  # drawn for a field: the key is left out of the record
-ASCII_EVENT = {**EVENT, "artist": "Sigur Ros", "song": "Hoppipolla"}  # all of it on the fast path
+ASCII_EVENT = {**EVENT, "artist": "Sigur Ros", "song": "Hoppipolla"}
+MOJIBAKE_EVENT = {**EVENT, "artist": "BjÃ\x83Â¶rk"}  # repaired to Björk, and counted
 
 # Text as the logs hold it: ASCII with an apostrophe or a quote; in some plays, accents too.
 ASCII_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ '\",.-()/;:"
@@ -121,7 +122,7 @@ def test_play_line_is_copy_line_of_event_row(play: Record, value: object):
 @pytest.mark.parametrize("field", PLAY_FIELDS)
 def test_every_hostile_value_of_a_field_gives_what_event_row_gives(field: str):
     # Each listed value in each field of a plain play, for certain: random draws miss some.
-    for plain in (ASCII_EVENT, EVENT):
+    for plain in (ASCII_EVENT, EVENT, MOJIBAKE_EVENT):
         for value in [ABSENT, *HOSTILE]:
             record = given_value(plain, field, value)
             assert outcome(play_line, record) == outcome(reference, record), value
@@ -148,10 +149,24 @@ def test_empty_absent_and_null_text_and_length_are_empty_fields():
 
 
 def test_mojibake_is_repaired_and_counted_once():
-    record = {**EVENT, "artist": "BjÃ\x83Â¶rk"}
     repairs: Repairs = Counter()
-    assert play_line(record, repairs).split("\t")[7] == "Björk"
+    assert play_line(MOJIBAKE_EVENT, repairs).split("\t")[7] == "Björk"
     assert repairs == Counter({"artist": 1})
+
+
+def test_a_repaired_play_sent_to_event_row_counts_its_repair_once():
+    # Repaired on the fast path, then sent to event_row: copy_line must escape its tab.
+    record = {**MOJIBAKE_EVENT, "location": "a\tb"}
+    assert outcome(play_line, record) == outcome(reference, record)
+    assert outcome(play_line, record)[1] == Counter({"artist": 1})
+
+
+def test_of_two_refused_text_fields_the_first_is_named():
+    # firstName is ASCII, lastName is not: both hold a NUL, and event_row names the first.
+    record = {**EVENT, "firstName": "nul\x00", "lastName": "é\x00"}
+    with pytest.raises(RecordError) as raised:
+        play_line(record, Counter())
+    assert str(raised.value) == "firstName contains a NUL character"
 
 
 def test_a_tab_or_backslash_in_text_is_escaped_as_copy_line_does():
@@ -184,10 +199,12 @@ def test_a_record_that_is_not_a_plain_dict_is_shaped_by_event_row():
     assert play_line(record, Counter()) == reference(record, Counter())
 
 
-def test_a_plain_play_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.parametrize("record", [ASCII_EVENT, EVENT, MOJIBAKE_EVENT])
+def test_a_plain_play_takes_the_fast_path(record: Record, monkeypatch: pytest.MonkeyPatch):
     # Else the tests above would compare event_row with itself and prove nothing.
     def unused(record: Record, repairs: Repairs) -> None:
         raise AssertionError("the plain play was shaped by event_row")
 
+    expected = outcome(reference, record)
     monkeypatch.setattr(playline, "event_row", unused)
-    assert play_line(ASCII_EVENT, Counter()) == reference(ASCII_EVENT, Counter())
+    assert outcome(play_line, record) == expected

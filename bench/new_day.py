@@ -27,7 +27,16 @@ from pathlib import Path
 import psycopg2
 
 from bench.measure import measure, warm
-from bench.run import DATA_ROOT, DEFAULT_SERVER, Databases, checkpoint, ensure_data, log, run_ours
+from bench.run import (
+    DATA_ROOT,
+    DEFAULT_SERVER,
+    Databases,
+    checkpoint,
+    ensure_data,
+    log,
+    run_ours,
+    song_count,
+)
 from sparkify import queries as q
 from tools.pg import query
 
@@ -96,10 +105,10 @@ def timed_rebuild(dsn: str, keys: bool) -> float:
 
 
 def measure_size(
-    events: int, songs: int | None, days: int, day_events: int, server: str, work: Path
+    events: int, max_songs: int | None, days: int, day_events: int, server: str, work: Path
 ) -> str:
     """Load one size without its last days, then those days' files; the report line."""
-    data = ensure_data(DATA_ROOT, songs or max(1, events // 20), events)
+    data = ensure_data(DATA_ROOT, song_count(events, max_songs=max_songs), events)
     folder = work / f"data-{events}-{days}"
     held = split_off_last_days(data.path, folder, days)
     with Databases(server) as databases:
@@ -140,10 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="events of a generated data set (repeatable; default 100k and 1M)",
     )
     parser.add_argument(
-        "--songs",
+        "--max-songs",
         type=int,
         metavar="N",
-        help="song files of every data set (default: events / 20, as bench.run)",
+        help="at most N song files in a data set (default: events / 20, as bench.run)",
     )
     parser.add_argument(
         "--days",
@@ -174,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-new-day-") as tmp:
         for events in args.events or [100_000, 1_000_000]:
             line = measure_size(
-                events, args.songs, args.days, args.day_events, args.dsn_server, Path(tmp)
+                events, args.max_songs, args.days, args.day_events, args.dsn_server, Path(tmp)
             )
             lines.append(line)
     print("\n".join(lines))

@@ -166,3 +166,25 @@ def test_the_new_day_bench_loads_the_last_days_first_events_on_the_rest(tmp_path
         "x summaries: plays counted before the merges, 0.01 s\nx summaries: rebuilt whole, 4.20 s\n"
     )
     assert new_day.summary_seconds(output) == pytest.approx(4.21)
+
+
+def test_max_songs_caps_the_song_catalogue_of_big_sizes_only():
+    assert run.song_count(10_000_000, max_songs=50_000) == 50_000
+    assert run.song_count(100_000, max_songs=50_000) == 5_000
+    assert run.song_count(100_000) == 5_000
+    assert run.song_count(300, songs=70, max_songs=50) == 50
+
+
+def test_new_day_shows_a_loads_slow_steps_slowest_first():
+    output = (
+        "2026-12-04 18:00:12,001 sparkify.load INFO copy stage_songs: 0 rows, 0.17 s\n"
+        "2026-12-04 18:00:12,002 sparkify.load INFO analyze stage_events (ts,: -1 rows, 0.01 s\n"
+        "2026-12-04 18:00:12,003 sparkify.load INFO count the rows of the star tables: 0.98 s\n"
+        "2026-12-04 18:00:12,004 sparkify.load INFO summaries: kept by changes, 0.07 s\n"
+        "songs     50,000 rows\n"
+    )
+    assert new_day.slow_steps(output) == [
+        "sparkify.load: count the rows of the star tables: 0.98 s",
+        "sparkify.load: copy stage_songs: 0 rows, 0.17 s",
+        "sparkify.load: summaries: kept by changes, 0.07 s",
+    ]

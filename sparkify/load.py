@@ -74,6 +74,13 @@ def add_file_times(cur: cursor) -> None:
         cur.execute(q.file_table_mtime_add)
 
 
+def add_row_counters(cur: cursor) -> None:
+    """Give a database made before the row counters its counters, counting each table once."""
+    cur.execute(q.row_counters_exist)
+    if not cur.fetchone()[0]:
+        run_all(cur, [*q.row_counter_create_queries, q.row_counters_recount])
+
+
 def read_manifest(cur: cursor) -> Manifest:
     """The files loaded before: path -> (size, sha256, settled modification time or None)."""
     cur.execute(q.file_manifest_select)
@@ -249,8 +256,10 @@ def load(
             take_load_lock(cur, notice)
             citus = uses_citus(cur)
             run_all(cur, q.citus_load_settings_queries if citus else q.load_settings_queries)
+            if not citus:
+                add_row_counters(cur)
             status("counting the rows of the tables")
-            before = row_counts(cur)
+            before, _ = row_counts(cur, citus)
             add_file_times(cur)
             manifest = NOTHING_LOADED if full_refresh else read_manifest(cur)
             run_all(cur, q.stage_table_queries)
@@ -270,7 +279,7 @@ def load(
             status("recording the files read and the rejects")
             record_files(cur, intake)
             status("counting the rows of the tables")
-            summary = count_summary(cur, intake)
+            summary = count_summary(cur, citus, intake)
             record_run(cur, summary, before, started_at)
             status("committing")
             started = time.perf_counter()
@@ -280,28 +289,40 @@ def load(
     return summary
 
 
-def row_counts(cur: cursor) -> dict[str, int]:
-    """The rows of each star table."""
+def row_counts(cur: cursor, citus: bool) -> tuple[dict[str, int], int]:
+    """The rows of each star table and the plays matched to a song.
+
+    On one server, as the row counters keep them; on Citus, which has no counters, counted.
+    """
+    if citus:
+        return counted_rows(cur)
+    cur.execute(q.row_counts_select)
+    kept = {table: (rows, matched) for table, rows, matched in cur}
+    return {table: kept[table][0] for table in q.star_tables}, kept["songplays"][1]
+
+
+def counted_rows(cur: cursor) -> tuple[dict[str, int], int]:
+    """The rows of each star table and the plays matched to a song, counted."""
     counts = {}
     for table in q.star_tables:
         cur.execute(q.table_row_count.format(sql.Identifier(table)))
         counts[table] = cur.fetchone()[0]
-    return counts
-
-
-def count_summary(cur: cursor, intake: Intake | None = None) -> Summary:
-    """Row counts of the star tables, how many plays matched a song, and the intake's report."""
-    started = time.perf_counter()
-    counts = row_counts(cur)
     cur.execute(q.songplay_matched_count)
-    matched = cur.fetchone()[0]
-    logger.info("count the rows of the star tables: %.2f s", time.perf_counter() - started)
-    if intake is None:
-        return Summary(counts, matched)
+    return counts, cur.fetchone()[0]
+
+
+def count_summary(cur: cursor, citus: bool, intake: Intake) -> Summary:
+    """The load's summary: the tables' rows, the plays matched and the intake's report."""
+    started = time.perf_counter()
+    counts, matched = row_counts(cur, citus)
+    logger.info("the rows of the star tables: %.2f s", time.perf_counter() - started)
     return Summary(counts, matched, intake.run_id, intake.report())
 
 
 def summarize(conn: connection) -> Summary:
-    """Row counts of the star tables and how many plays matched a song, in a transaction."""
+    """Row counts of the star tables and how many plays matched a song, counted in a transaction.
+
+    Counted, not read from the row counters: the notebooks check the tables as they are.
+    """
     with conn, conn.cursor() as cur:
-        return count_summary(cur)
+        return Summary(*counted_rows(cur))

@@ -21,6 +21,8 @@ def schema_plan(distributed: bool) -> list[Statement]:
         plan.insert(0, (q.citus_extension_create, ()))
         plan += [(q.reference_table_create, (table,)) for table in q.reference_tables]
         plan.append((q.songplay_table_distribute, ()))
+    else:
+        plan += [(statement, ()) for statement in q.row_counter_create_queries]
     plan += [(statement, ()) for statement in q.songplay_foreign_keys_create]
     return plan
 

@@ -1,6 +1,8 @@
 """The merges: one set-based statement per star table, from staging; late song matches."""
 
 from sparkify.queries.schema import (
+    row_count_bulk_off_queries,
+    row_count_bulk_on_queries,
     songplay_foreign_keys_create,
     songplay_foreign_keys_drop,
     songplay_keys_create,
@@ -487,15 +489,18 @@ citus_song_merge_queries = [
     songplay_song_rematch,
 ]
 event_merge_queries = [time_table_insert, user_table_insert, songplay_table_insert]
-# A bulk load into a single server: foreign keys and keys off, plain inserts, keys rebuilt.
+# A bulk load into a single server: foreign keys, keys and insert counters off, plain inserts,
+# keys rebuilt and the rows counted.
 bulk_merge_queries = [
     *songplay_foreign_keys_drop,
     *songplay_keys_drop,
     songplay_played_song_index_drop,
     time_key_drop,
+    *row_count_bulk_off_queries,
     time_table_bulk_insert,
     user_table_insert,
     songplay_table_bulk_insert,
+    *row_count_bulk_on_queries,
     time_key_create,
     *songplay_keys_create,
     songplay_played_song_index_create,

@@ -110,15 +110,8 @@ played_song_insert = f"insert into played_songs ({played_song_columns}){played_s
 
 # On Citus, the statement as it ran there before played songs kept their keys: Citus loads
 # rebuild the summaries whole, and their artist keys may number the names (dense_rank) as before.
-citus_played_song_insert = """
-insert into played_songs (
-    song_key,
-    song_title,
-    artist_name,
-    artist_key,
-    plays,
-    matched
-)
+citus_played_song_insert = f"""
+insert into played_songs ({played_song_columns})
 select
     row_number() over (order by p.song_title, p.artist_name),
     p.song_title,

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from bench import citus as bench_citus
-from bench import floor, new_day, run
+from bench import floor, intake_bound, new_day, run
 from bench.check import compare, describe
 from bench.measure import measure
 from helpers import DataDir, load, query, run_statements, scalar
-from tools.generate_data import mojibake
+from sparkify import intake
+from tools.generate_data import generate, mojibake
 
 REPO = Path(__file__).resolve().parent.parent
 TS = 1541105830796
@@ -188,3 +189,15 @@ def test_new_day_shows_a_loads_slow_steps_slowest_first():
         "sparkify.load: copy stage_songs: 0 rows, 0.17 s",
         "sparkify.load: summaries: kept by changes, 0.07 s",
     ]
+
+
+def test_the_intake_bound_reads_every_song_and_play_with_the_workers_cpu(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    stats = generate(tmp_path, 300, 3_000, seed=7)
+    monkeypatch.setattr(intake, "PARALLEL_FROM_FILES", 0)  # in the workers from the first unit
+    monkeypatch.setattr(intake, "PARALLEL_FROM_BYTES", 0)
+    songs, plays = intake_bound.measure(tmp_path)
+    assert (songs.rows, plays.rows) == (stats.song_files, stats.next_song_events)
+    assert plays.cpu_s > 0
+    assert plays.wall_s > 0

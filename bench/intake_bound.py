@@ -62,8 +62,19 @@ def measure(data: Path) -> tuple[Spent, Spent]:
 def main(argv: list[str] | None = None) -> int:
     """Measure each size asked for and print one line per size."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, action="append", metavar="M")
-    parser.add_argument("--max-songs", type=int, metavar="N")
+    parser.add_argument(
+        "--events",
+        type=int,
+        action="append",
+        metavar="M",
+        help="events in a data set; repeat for several sizes (default: 1000000)",
+    )
+    parser.add_argument(
+        "--max-songs",
+        type=int,
+        metavar="N",
+        help="at most N song files in a data set (as bench.run's --max-songs)",
+    )
     args = parser.parse_args(argv)
     print("| events | song files wall s | CPU s | log files wall s | CPU s | total wall s |")
     print("| --- | --- | --- | --- | --- | --- |")

@@ -29,7 +29,16 @@ import psycopg2
 
 from bench.measure import measure
 from bench.new_day import summary_seconds
-from bench.run import DATA_ROOT, DEFAULT_SERVER, Databases, ensure_data, git, log, server_version
+from bench.run import (
+    DATA_ROOT,
+    DEFAULT_SERVER,
+    Databases,
+    ensure_data,
+    git,
+    log,
+    positive,
+    server_version,
+)
 from sparkify.dashapp import PANELS
 from tools.browser import chromium, dashboard
 
@@ -114,14 +123,6 @@ class Timing:
     name: str
     numbers: list[float] = field(default_factory=list)
     charts: list[float] = field(default_factory=list)
-
-
-def positive(text: str) -> int:
-    """A positive integer argument."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.run import DATA_ROOT, ensure_data, song_count
+from bench.run import DATA_ROOT, ensure_data, positive, song_count
 from sparkify.intake import Intake
 from sparkify.read import json_files
 
@@ -61,17 +61,19 @@ def measure(data: Path) -> tuple[Spent, Spent]:
 
 def main(argv: list[str] | None = None) -> int:
     """Measure each size asked for and print one line per size."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.intake_bound", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument(
         "--events",
-        type=int,
+        type=positive,
         action="append",
         metavar="M",
         help="events in a data set; repeat for several sizes (default: 1000000)",
     )
     parser.add_argument(
         "--max-songs",
-        type=int,
+        type=positive,
         metavar="N",
         help="at most N song files in a data set (as bench.run's --max-songs)",
     )

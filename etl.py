@@ -15,7 +15,7 @@ from sparkify.errors import DataError, EtlError
 from sparkify.intake import Intake
 from sparkify.load import check_schema, load
 from sparkify.progress import Display, total_bytes
-from sparkify.read import Refusal, json_files
+from sparkify.read import Listed, Listing, count_listed, files_only, json_files, walk_json
 from sparkify.report import Summary, format_summary
 from sparkify.runs import new_run_id, record_failed_run
 
@@ -87,25 +87,24 @@ def report_checks(results: list[CheckResult]) -> None:
 def load_recorded(
     dsn: str,
     conn: connection,
-    songs: Iterable[str],
-    logs: Iterable[str],
-    refused: Iterable[Refusal],
+    songs: Iterable[Listed],
+    logs: Listing,
     full_refresh: bool,
     display: Display,
 ) -> Summary:
     """Load in a run of its own; a run that does not commit is recorded in etl_runs after all.
 
-    What the listing refused (unreadable folders, odd files) is recorded as rejects of the run.
+    What the walks refused (unreadable folders, odd files) is recorded as rejects of the run.
     """
     run_id, started_at = new_run_id(), datetime.now(UTC)
     try:
         with Intake(run_id, progress=display.advance) as intake:
-            intake.refuse(refused)
+            intake.refuse(logs.refused)
             return load(
                 conn,
                 intake,
-                songs,
-                logs,
+                files_only(songs, intake.refuse),
+                logs.files,
                 full_refresh=full_refresh,
                 started_at=started_at,
                 status=display.status,
@@ -125,19 +124,20 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.verbose)
 
     def job() -> int:
-        song_files = json_files(args.data / "song_data")
-        log_files = json_files(args.data / "log_data")
-        refused = song_files.refused + log_files.refused
-        if not song_files.files and not log_files.files and not refused:
+        song_data = args.data / "song_data"
+        # Counted in a first walk, for the progress bar: the load walks them again as it reads.
+        song_files, song_refusals = count_listed(walk_json(song_data))
+        logs = json_files(args.data / "log_data")
+        if not (song_files or song_refusals or logs.files or logs.refused):
             raise DataError(f"no *.json files under {args.data}: point --data at the data folder")
         dsn = resolve_dsn(args.dsn)
         conn = connect(dsn)
         try:
             check_schema(conn)
-            songs, logs = song_files.files, log_files.files
-            display = Display(len(songs), total_bytes(logs), enabled=not args.verbose)
+            display = Display(song_files, total_bytes(logs.files), enabled=not args.verbose)
+            songs = walk_json(song_data)
             try:
-                summary = load_recorded(dsn, conn, songs, logs, refused, args.full_refresh, display)
+                summary = load_recorded(dsn, conn, songs, logs, args.full_refresh, display)
             finally:
                 display.close()  # before the summary or the error line
             print(format_summary(summary, mask_dsn(dsn)))

@@ -1,8 +1,9 @@
 """The loader: staging rows in, COPY into temporary tables, one merge per star table."""
 
+import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 import psycopg2
@@ -32,6 +33,9 @@ Status = Callable[[str], None]  # told what the load is doing, for a person watc
 # REBUILD_MIN either way is quick.
 REBUILD_SHARE = 0.4
 REBUILD_MIN = 20_000
+# Song files whose manifest entries are read at once (about 2 MB of paths and entries): each
+# lookup ends one COPY into stage_songs and starts the next, a pause of a few ms.
+SONG_FILES_PER_LOOKUP = 5_000
 
 
 class ChunkStream:
@@ -81,10 +85,21 @@ def add_row_counters(cur: cursor) -> None:
         run_all(cur, [*q.row_counter_create_queries, q.row_counters_recount])
 
 
-def read_manifest(cur: cursor) -> Manifest:
-    """The files loaded before: path -> (size, sha256, settled modification time or None)."""
-    cur.execute(q.file_manifest_select)
+def read_manifest(cur: cursor, paths: list[str], full_refresh: bool) -> Manifest:
+    """What the manifest holds of these files: path -> (size, sha256, settled time or None).
+
+    Nothing under full_refresh: every file is then read again.
+    """
+    if full_refresh or not paths:
+        return NOTHING_LOADED
+    cur.execute(q.file_manifest_select, {"paths": paths})
     return {path: (size, sha256, mtime_ns) for path, size, sha256, mtime_ns in cur}
+
+
+def chunks(paths: Iterable[FilePath], size: int) -> Iterator[list[str]]:
+    """The paths as text, size at a time."""
+    texts = map(str, paths)
+    return iter(lambda: list(itertools.islice(texts, size)), [])
 
 
 def run_all(cur: cursor, statements: Iterable[str]) -> None:
@@ -102,6 +117,23 @@ def stage(cur: cursor, table: str, copy_sql: str, chunks: Iterable[str]) -> int:
     cur.copy_expert(copy_sql, ChunkStream(chunks))
     logger.info("copy %s: %d rows, %.2f s", table, cur.rowcount, time.perf_counter() - started)
     return cur.rowcount
+
+
+def stage_songs(cur: cursor, intake: Intake, paths: Iterable[FilePath], full_refresh: bool) -> int:
+    """COPY the new and changed song files into stage_songs; return the rows.
+
+    SONG_FILES_PER_LOOKUP files at a time: their manifest entries are read between two COPYs,
+    so the load never holds the song files' list or their manifest whole (500,000 files at
+    10M events).
+    """
+    started = time.perf_counter()
+    staged = 0
+    for chunk in chunks(paths, SONG_FILES_PER_LOOKUP):
+        manifest = read_manifest(cur, chunk, full_refresh)
+        cur.copy_expert(q.song_stage_copy, ChunkStream(intake.song_text(chunk, manifest)))
+        staged += cur.rowcount
+    logger.info("copy stage_songs: %d rows, %.2f s", staged, time.perf_counter() - started)
+    return staged
 
 
 def merge_songs(cur: cursor, staged: int, citus: bool, status: Status) -> None:
@@ -261,13 +293,11 @@ def load(
             status("counting the rows of the tables")
             before, _ = row_counts(cur, citus)
             add_file_times(cur)
-            manifest = NOTHING_LOADED if full_refresh else read_manifest(cur)
             run_all(cur, q.stage_table_queries)
-            songs = stage(
-                cur, "stage_songs", q.song_stage_copy, intake.song_text(song_files, manifest)
-            )
+            songs = stage_songs(cur, intake, song_files, full_refresh)
+            logs = [str(path) for path in log_files]  # one a day: few enough to hold
             # The intake starts on the log files now, while the database merges the songs.
-            play_text = intake.event_text(log_files, manifest)
+            play_text = intake.event_text(logs, read_manifest(cur, logs, full_refresh))
             merge_songs(cur, songs, citus, status)
             plays = stage(cur, "stage_events", q.event_stage_copy, play_text)
             status(f"merging {plays:,} song plays into time, users and songplays")

@@ -8,6 +8,7 @@ listed or read, and names that are not UTF-8, are refused with a reason instead 
 import hashlib
 import os
 import stat
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -46,6 +47,9 @@ class Listing(NamedTuple):
     refused: list[Refusal]
 
 
+Listed = str | Refusal  # what a walk of a folder gives: a file's path, or what cannot be read
+
+
 class NotRegularFile(OSError):
     """A path that names something other than a regular file."""
 
@@ -77,53 +81,114 @@ def not_regular(mode: int) -> NotRegularFile:
 
 
 def json_files(root: Path) -> Listing:
-    """Every regular *.json file under root, in path order so that loads are repeatable."""
+    """Every regular *.json file under root, in path order so that loads are repeatable.
+
+    Holds the whole listing: for the log files (one a day) and the walkthrough. The song files
+    are walked with walk_json, never listed whole.
+    """
+    files: list[str] = []
+    refused: list[Refusal] = []
+    for item in walk_json(root):
+        if isinstance(item, Refusal):
+            refused.append(item)
+        else:
+            files.append(item)
+    return Listing(files, refused)
+
+
+def walk_json(root: Path) -> Iterator[Listed]:
+    """Every regular *.json file under root, and what under it cannot be read, in path order.
+
+    Lazy: a folder is listed when the walk reaches it, so memory holds the folders on the way
+    down, never the whole tree (500,000 song files at 10M events). A folder's entries are sorted
+    by name, a subfolder's with "/" after it: the order of the whole paths, as sorted() gives.
+    Problems with root itself raise DataError at the first item asked for.
+    """
     if not root.is_dir():
         raise DataError(f"{root} is not a directory: point --data at a folder holding it")
     top = str(root.resolve())
     if not is_text(top):
         raise DataError(f"{shown_path(top)}: the folder's path is not UTF-8; rename it")
-    files: list[str] = []
-    refused: list[Refusal] = []
-    folders = [top]
-    while folders:
-        folder = folders.pop()
-        try:
-            # scandir gives each entry's type without a stat call: 100k song files stay cheap.
-            # Paths stay text: 50,000 Path objects take 20 MB and sort several times slower.
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    list_entry(entry, files, folders, refused)
-        except OSError as exc:
-            if folder == top:
-                raise DataError(f"cannot read {top}: {exc.strerror or exc}") from None
-            refused.append(Refusal(folder, f"cannot read the folder: {exc.strerror or exc}"))
-    return Listing(sorted(files), sorted(refused))
+    try:
+        entries = sorted_entries(top)
+    except OSError as exc:
+        raise DataError(f"cannot read {top}: {exc.strerror or exc}") from None
+    yield from walk_entries(entries)
 
 
-def list_entry(
-    entry: os.DirEntry[str], files: list[str], folders: list[str], refused: list[Refusal]
-) -> None:
-    """Sort one folder entry into the files to read, the folders to walk or the refused."""
-    if entry.is_dir(follow_symlinks=False):
-        if not is_text(entry.name):
-            reason = "the folder name is not UTF-8: rename it to load the files in it"
-            refused.append(Refusal(shown_path(entry.path), reason))
-        else:
-            folders.append(entry.path)
+def walk_folder(folder: str) -> Iterator[Listed]:
+    """The files and refusals under a folder below the root, in path order."""
+    try:
+        entries = sorted_entries(folder)
+    except OSError as exc:
+        yield Refusal(folder, f"cannot read the folder: {exc.strerror or exc}")
         return
+    yield from walk_entries(entries)
+
+
+def walk_entries(entries: list[os.DirEntry[str]]) -> Iterator[Listed]:
+    """The files and refusals of a folder's sorted entries, walking into its subfolders."""
+    for entry in entries:
+        if is_walked_folder(entry):
+            yield from walk_folder(entry.path)
+        elif (item := listed_entry(entry)) is not None:
+            yield item
+
+
+def sorted_entries(folder: str) -> list[os.DirEntry[str]]:
+    """A folder's entries in the order of their whole paths."""
+    # scandir gives each entry's type without a stat call: 100k song files stay cheap.
+    with os.scandir(folder) as entries:
+        return sorted(entries, key=path_order)
+
+
+def path_order(entry: os.DirEntry[str]) -> str:
+    """An entry's sort key in its folder: "/" follows a folder's name, as in its files' paths."""
+    return entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name
+
+
+def is_walked_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry is a folder the walk goes into (a real one, its name UTF-8)."""
+    return entry.is_dir(follow_symlinks=False) and is_text(entry.name)
+
+
+def listed_entry(entry: os.DirEntry[str]) -> Listed | None:
+    """A folder entry as a file to read or a refusal; None for one the load does not read."""
+    if entry.is_dir(follow_symlinks=False):  # a folder whose name is not UTF-8
+        reason = "the folder name is not UTF-8: rename it to load the files in it"
+        return Refusal(shown_path(entry.path), reason)
     if entry.is_symlink() and entry.is_dir():  # followed, links could loop or repeat files
-        refused.append(Refusal(shown_path(entry.path), LINKED_FOLDER))
-        return
+        return Refusal(shown_path(entry.path), LINKED_FOLDER)
     if not entry.name.endswith(".json"):
-        return
+        return None
     if not is_text(entry.name):
         reason = "the file name is not UTF-8: rename the file to load it"
-        refused.append(Refusal(shown_path(entry.path), reason))
-    elif not entry.is_file():  # follows a symbolic link, as reading would
-        refused.append(Refusal(entry.path, f"cannot read the file: {entry_problem(entry)}"))
-    else:
-        files.append(entry.path)
+        return Refusal(shown_path(entry.path), reason)
+    if not entry.is_file():  # follows a symbolic link, as reading would
+        return Refusal(entry.path, f"cannot read the file: {entry_problem(entry)}")
+    return entry.path
+
+
+def count_listed(listed: Iterable[Listed]) -> tuple[int, int]:
+    """How many files and how many refusals a walk gives, without holding them."""
+    files = refused = 0
+    for item in listed:
+        if isinstance(item, Refusal):
+            refused += 1
+        else:
+            files += 1
+    return files, refused
+
+
+def files_only(
+    listed: Iterable[Listed], refuse: Callable[[Iterable[Refusal]], None]
+) -> Iterator[str]:
+    """The files of a walk; its refusals are handed to refuse as the walk meets them."""
+    for item in listed:
+        if isinstance(item, Refusal):
+            refuse((item,))
+        else:
+            yield item
 
 
 def entry_problem(entry: os.DirEntry[str]) -> str:

@@ -5,13 +5,18 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
 import pytest
 
+import etl
+import sparkify.load
 import sql_queries as q
 from helpers import DataDir, load, query, run_statements, scalar
+from sparkify.load import read_manifest
+from sparkify.read import Listed, walk_json
 
 REPO = Path(__file__).resolve().parent.parent
 WAITING = "another etl.py is loading this database: waiting for it\n"
@@ -231,3 +236,39 @@ def test_a_manifest_made_before_file_times_gets_them_and_skips_its_files(
     assert load(schema, data) == 0
     assert "files: 0 read, 2 unchanged and skipped" in capsys.readouterr().out
     assert scalar(schema, "select count(*) from etl_files where mtime_ns is null") == 2
+
+
+def test_song_files_are_walked_and_looked_up_a_chunk_at_a_time(
+    schema: str, data: DataDir, monkeypatch, capsys
+):
+    for n in range(7):
+        data.song(song_id=f"SO{n}", title="Aaa")
+    age(*(data.root / "song_data").rglob("*.json"), data.log("d.json", {}))
+    monkeypatch.setattr(sparkify.load, "SONG_FILES_PER_LOOKUP", 3)
+    walked: list[int] = []  # items each walk gave so far
+    lookups: list[tuple[int, int]] = []  # (paths looked up, items the load's walk gave by then)
+
+    def counted_walk(root: Path) -> Iterator[Listed]:
+        walked.append(0)
+        for item in walk_json(root):
+            walked[-1] += 1
+            yield item
+
+    def counted_lookup(cur, paths: list[str], full_refresh: bool):
+        lookups.append((len(paths), walked[-1]))
+        return read_manifest(cur, paths, full_refresh)
+
+    monkeypatch.setattr(etl, "walk_json", counted_walk)
+    monkeypatch.setattr(sparkify.load, "read_manifest", counted_lookup)
+    for _ in range(2):
+        assert load(schema, data) == 0
+    # Per load: a counting walk, then the load's; three lookups of song files, each made with
+    # no more of the walk taken than its chunks, and one of the log file.
+    assert walked == [7, 7, 7, 7]
+    assert lookups == [(3, 3), (3, 6), (1, 7), (1, 7)] * 2
+    assert "files: 0 read, 8 unchanged and skipped" in capsys.readouterr().out
+    song = data.root / "song_data" / "A" / "B" / "C" / "SO5.json"
+    song.write_bytes(song.read_bytes().replace(b'"Aaa"', b'"Bbbb"'))
+    assert load(schema, data) == 0
+    assert "files: 1 read, 7 unchanged and skipped" in capsys.readouterr().out
+    assert query(schema, "select song_id from songs where title = 'Bbbb'") == [("SO5",)]

@@ -74,8 +74,9 @@ load_lock_wait = """
 select pg_advisory_xact_lock(hashtext('sparkify.etl'))
 """
 
-# A file's modification time counts only if it is well before the start of the load that read
-# it (manifest.is_settled): 2 s covers file systems that keep times to a second or two.
+# The manifest's entries of the files named (a chunk of them at a time). A file's modification
+# time counts only if it is well before the start of the load that read it
+# (manifest.is_settled): 2 s covers file systems that keep times to a second or two.
 file_manifest_select = """
 select
     f.path,
@@ -85,6 +86,7 @@ select
         when f.mtime_ns < (extract(epoch from f.loaded_at) - 2) * 1000000000 then f.mtime_ns
     end as settled_mtime_ns
 from etl_files as f
+where f.path = any (%(paths)s)
 """
 
 reject_copy = """

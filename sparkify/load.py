@@ -34,8 +34,9 @@ Status = Callable[[str], None]  # told what the load is doing, for a person watc
 REBUILD_SHARE = 0.4
 REBUILD_MIN = 20_000
 # Song files whose manifest entries are read at once (about 2 MB of paths and entries): each
-# lookup ends one COPY into stage_songs and starts the next, a pause of a few ms.
+# chunk is one COPY into stage_songs, its entries read between it and the one before.
 SONG_FILES_PER_LOOKUP = 5_000
+MANIFEST_PAGE_ROWS = 5_000  # the manifest's rows fetched at a time beside the walk
 
 
 class ChunkStream:
@@ -96,6 +97,51 @@ def read_manifest(cur: cursor, paths: list[str], full_refresh: bool) -> Manifest
     return {path: (size, sha256, mtime_ns) for path, size, sha256, mtime_ns in cur}
 
 
+class ManifestScan:
+    """The manifest's entries of chunks of song files, read beside the walk that lists them.
+
+    The walk gives the files in path order, and a server-side cursor gives the manifest in the
+    same order, a page at a time: a chunk's entries are the rows up to its last path, so each
+    row is read once, without a lookup per file. A chunk out of that order (a caller's own
+    list) is looked up by its paths instead.
+    """
+
+    def __init__(self, cur: cursor) -> None:
+        self._cur = cur
+        self._rows: Iterator[tuple] = iter(())  # the page fetched, not yet passed
+        self._row: tuple | None = None  # the first row past the last chunk
+        self._last = ""  # the last path of the chunks read in order
+        self._declared = self._ended = False
+
+    def entries(self, chunk: list[str]) -> Manifest:
+        """The manifest's entries of a chunk of paths."""
+        if chunk[0] <= self._last or chunk != sorted(chunk):
+            return read_manifest(self._cur, chunk, full_refresh=False)
+        if not self._declared:
+            self._cur.execute(q.file_manifest_scan_declare, {"first": chunk[0]})
+            self._declared = True
+        # Every row up to the chunk's last path: those of files no longer there are never asked
+        # for, and leaving them in costs less than looking each path up.
+        found, last = {}, chunk[-1]
+        while (row := self._next_row()) is not None and row[0] <= last:
+            found[row[0]] = row[1:]
+            self._row = None
+        self._last = last
+        return found
+
+    def _next_row(self) -> tuple | None:
+        """The next row of the manifest in path order, fetching a page if need be."""
+        if self._row is None:
+            self._row = next(self._rows, None)
+        if self._row is None and not self._ended:
+            self._cur.execute(q.file_manifest_scan_fetch, {"rows": MANIFEST_PAGE_ROWS})
+            page = self._cur.fetchall()
+            self._ended = len(page) < MANIFEST_PAGE_ROWS
+            self._rows = iter(page)
+            self._row = next(self._rows, None)
+        return self._row
+
+
 def chunks(paths: Iterable[FilePath], size: int) -> Iterator[list[str]]:
     """The paths as text, size at a time."""
     texts = map(str, paths)
@@ -128,8 +174,9 @@ def stage_songs(cur: cursor, intake: Intake, paths: Iterable[FilePath], full_ref
     """
     started = time.perf_counter()
     staged = 0
+    scan = ManifestScan(cur)
     for chunk in chunks(paths, SONG_FILES_PER_LOOKUP):
-        manifest = read_manifest(cur, chunk, full_refresh)
+        manifest = NOTHING_LOADED if full_refresh else scan.entries(chunk)
         cur.copy_expert(q.song_stage_copy, ChunkStream(intake.song_text(chunk, manifest)))
         staged += cur.rowcount
     logger.info("copy stage_songs: %d rows, %.2f s", staged, time.perf_counter() - started)

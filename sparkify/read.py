@@ -23,6 +23,7 @@ Record = dict[str, object]
 MAX_RECORD_BYTES = 2**20
 HASH_CHUNK = 2**20  # bytes hashed at a time in the rest of a file too big to parse
 LINKED_FOLDER = "a symbolic link to a folder: the load does not follow links to folders"
+NOT_TEXT = "the file name is not UTF-8: rename the file to load it"
 
 NOT_REGULAR = {  # what each kind of file that is not a regular file is called
     stat.S_IFIFO: "a FIFO",
@@ -110,29 +111,23 @@ def walk_json(root: Path) -> Iterator[Listed]:
     if not is_text(top):
         raise DataError(f"{shown_path(top)}: the folder's path is not UTF-8; rename it")
     try:
-        entries = sorted_entries(top)
+        folders = [iter(sorted_entries(top))]  # the entries still to see of each folder down
     except OSError as exc:
         raise DataError(f"cannot read {top}: {exc.strerror or exc}") from None
-    yield from walk_entries(entries)
-
-
-def walk_folder(folder: str) -> Iterator[Listed]:
-    """The files and refusals under a folder below the root, in path order."""
-    try:
-        entries = sorted_entries(folder)
-    except OSError as exc:
-        yield Refusal(folder, f"cannot read the folder: {exc.strerror or exc}")
-        return
-    yield from walk_entries(entries)
-
-
-def walk_entries(entries: list[os.DirEntry[str]]) -> Iterator[Listed]:
-    """The files and refusals of a folder's sorted entries, walking into its subfolders."""
-    for entry in entries:
-        if is_walked_folder(entry):
-            yield from walk_folder(entry.path)
-        elif (item := listed_entry(entry)) is not None:
-            yield item
+    # A stack, not recursion: each item would otherwise climb a generator per folder level.
+    while folders:
+        for entry in folders[-1]:
+            if is_walked_folder(entry):
+                try:
+                    folders.append(iter(sorted_entries(entry.path)))
+                except OSError as exc:
+                    yield Refusal(entry.path, f"cannot read the folder: {exc.strerror or exc}")
+                    continue
+                break  # into the subfolder; this folder's iterator resumes after it
+            if (item := listed_entry(entry)) is not None:
+                yield item
+        else:
+            folders.pop()
 
 
 def sorted_entries(folder: str) -> list[os.DirEntry[str]]:
@@ -154,6 +149,10 @@ def is_walked_folder(entry: os.DirEntry[str]) -> bool:
 
 def listed_entry(entry: os.DirEntry[str]) -> Listed | None:
     """A folder entry as a file to read or a refusal; None for one the load does not read."""
+    if entry.is_file(follow_symlinks=False):  # a regular file, not a link: the common case
+        if not entry.name.endswith(".json"):
+            return None
+        return entry.path if is_text(entry.name) else Refusal(shown_path(entry.path), NOT_TEXT)
     if entry.is_dir(follow_symlinks=False):  # a folder whose name is not UTF-8
         reason = "the folder name is not UTF-8: rename it to load the files in it"
         return Refusal(shown_path(entry.path), reason)
@@ -162,8 +161,7 @@ def listed_entry(entry: os.DirEntry[str]) -> Listed | None:
     if not entry.name.endswith(".json"):
         return None
     if not is_text(entry.name):
-        reason = "the file name is not UTF-8: rename the file to load it"
-        return Refusal(shown_path(entry.path), reason)
+        return Refusal(shown_path(entry.path), NOT_TEXT)
     if not entry.is_file():  # follows a symbolic link, as reading would
         return Refusal(entry.path, f"cannot read the file: {entry_problem(entry)}")
     return entry.path

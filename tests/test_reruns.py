@@ -15,7 +15,11 @@ import etl
 import sparkify.load
 import sql_queries as q
 from helpers import DataDir, load, query, run_statements, scalar
-from sparkify.load import read_manifest
+from sparkify.db import connect
+from sparkify.intake import Intake
+from sparkify.load import ManifestScan
+from sparkify.load import load as load_files
+from sparkify.manifest import Manifest
 from sparkify.read import Listed, walk_json
 
 REPO = Path(__file__).resolve().parent.parent
@@ -245,8 +249,9 @@ def test_song_files_are_walked_and_looked_up_a_chunk_at_a_time(
         data.song(song_id=f"SO{n}", title="Aaa")
     age(*(data.root / "song_data").rglob("*.json"), data.log("d.json", {}))
     monkeypatch.setattr(sparkify.load, "SONG_FILES_PER_LOOKUP", 3)
+    monkeypatch.setattr(sparkify.load, "MANIFEST_PAGE_ROWS", 2)  # pages end inside chunks
     walked: list[int] = []  # items each walk gave so far
-    lookups: list[tuple[int, int]] = []  # (paths looked up, items the load's walk gave by then)
+    lookups: list[tuple[int, int, int]] = []  # (paths, entries found, items walked by then)
 
     def counted_walk(root: Path) -> Iterator[Listed]:
         walked.append(0)
@@ -254,21 +259,41 @@ def test_song_files_are_walked_and_looked_up_a_chunk_at_a_time(
             walked[-1] += 1
             yield item
 
-    def counted_lookup(cur, paths: list[str], full_refresh: bool):
-        lookups.append((len(paths), walked[-1]))
-        return read_manifest(cur, paths, full_refresh)
+    def counted_entries(scan: ManifestScan, chunk: list[str]) -> Manifest:
+        found = entries(scan, chunk)
+        lookups.append((len(chunk), len(found), walked[-1]))
+        return found
 
+    entries = ManifestScan.entries
     monkeypatch.setattr(etl, "walk_json", counted_walk)
-    monkeypatch.setattr(sparkify.load, "read_manifest", counted_lookup)
-    for _ in range(2):
-        assert load(schema, data) == 0
-    # Per load: a counting walk, then the load's; three lookups of song files, each made with
-    # no more of the walk taken than its chunks, and one of the log file.
+    monkeypatch.setattr(ManifestScan, "entries", counted_entries)
+    assert load(schema, data) == 0
+    assert load(schema, data) == 0
+    # Per load: a counting walk, then the load's, read three song files at a time, no further.
     assert walked == [7, 7, 7, 7]
-    assert lookups == [(3, 3), (3, 6), (1, 7), (1, 7)] * 2
+    assert lookups == [(3, 0, 3), (3, 0, 6), (1, 0, 7), (3, 3, 3), (3, 3, 6), (1, 1, 7)]
     assert "files: 0 read, 8 unchanged and skipped" in capsys.readouterr().out
     song = data.root / "song_data" / "A" / "B" / "C" / "SO5.json"
     song.write_bytes(song.read_bytes().replace(b'"Aaa"', b'"Bbbb"'))
     assert load(schema, data) == 0
     assert "files: 1 read, 7 unchanged and skipped" in capsys.readouterr().out
     assert query(schema, "select song_id from songs where title = 'Bbbb'") == [("SO5",)]
+
+
+def test_song_files_out_of_path_order_are_found_in_the_manifest_all_the_same(
+    schema: str, data: DataDir, monkeypatch
+):
+    for n in range(7):
+        data.song(song_id=f"SO{n}")
+    assert load(schema, data) == 0
+    monkeypatch.setattr(sparkify.load, "SONG_FILES_PER_LOOKUP", 3)
+    songs = sorted(str(path) for path in (data.root / "song_data").rglob("*.json"))
+    # A chunk in order (scanned), one out of order, then one that comes before the scanned
+    # chunk's last path: the last two are looked up by their paths.
+    given = [songs[0], songs[2], songs[4], songs[5], songs[6], songs[1], songs[3]]
+    conn = connect(schema)
+    try:
+        with Intake("out-of-order") as intake:
+            assert load_files(conn, intake, given, []).intake.files_unchanged == 7
+    finally:
+        conn.close()

@@ -74,20 +74,36 @@ load_lock_wait = """
 select pg_advisory_xact_lock(hashtext('sparkify.etl'))
 """
 
-# The manifest's entries of the files named (a chunk of them at a time). A file's modification
-# time counts only if it is well before the start of the load that read it
-# (manifest.is_settled): 2 s covers file systems that keep times to a second or two.
-file_manifest_select = """
-select
+# A file's modification time counts only if it is well before the start of the load that read
+# it (manifest.is_settled): 2 s covers file systems that keep times to a second or two.
+file_manifest_columns = """
     f.path,
     f.size,
     f.sha256,
     case
         when f.mtime_ns < (extract(epoch from f.loaded_at) - 2) * 1000000000 then f.mtime_ns
     end as settled_mtime_ns
+"""
+
+# The manifest's entries of the files named: the log files, or song files not in path order.
+file_manifest_select = f"""
+select {file_manifest_columns}
 from etl_files as f
 where f.path = any (%(paths)s)
 """
+
+# The manifest's entries from a path on, in the order of Python's text (code points, as the
+# bytes of UTF-8 sort under "C"): read a page at a time beside the walk of the song files,
+# between two COPYs. The cursor closes with the transaction.
+file_manifest_scan_declare = f"""
+declare manifest_scan no scroll cursor for
+select {file_manifest_columns}
+from etl_files as f
+where f.path collate "C" >= %(first)s
+order by f.path collate "C"
+"""
+
+file_manifest_scan_fetch = "fetch forward %(rows)s from manifest_scan"
 
 reject_copy = """
 copy etl_rejects (

@@ -26,9 +26,11 @@ def timed_load(dsn: str, data: Path, log_file: Path) -> Measured:
     return measure([sys.executable, "etl.py", "--dsn", dsn, "--data", str(data)], log_file)
 
 
-def measure_size(songs: int, events: int, dbs: Databases, work: Path) -> tuple[Measured, ...]:
-    """The first load and the unchanged reload of one size."""
-    data = ensure_data(DATA_ROOT, songs, events)
+def measure_size(
+    songs: int, events: int, dbs: Databases, work: Path, root: Path = DATA_ROOT
+) -> tuple[Measured, Measured]:
+    """The first load and the unchanged reload of one size (its data set cached in root)."""
+    data = ensure_data(root, songs, events)
     warm(data.path)
     dsn = dbs.create(f"files{songs}")
     measure([sys.executable, "create_tables.py", "--dsn", dsn], work / "create_tables.log")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench import citus as bench_citus
-from bench import floor, intake_bound, new_day, run
+from bench import floor, intake_bound, many_files, new_day, run
 from bench.check import compare, describe
 from bench.measure import measure
 from helpers import DataDir, load, query, run_statements, scalar
@@ -201,3 +201,17 @@ def test_the_intake_bound_reads_every_song_and_play_with_the_workers_cpu(
     assert (songs.rows, plays.rows) == (stats.song_files, stats.next_song_events)
     assert plays.cpu_s > 0
     assert plays.wall_s > 0
+
+
+def test_many_files_loads_a_set_then_finds_every_file_unchanged(server: str, tmp_path: Path):
+    with run.Databases(server) as dbs:
+        first, again = many_files.measure_size(40, 300, dbs, tmp_path, root=tmp_path / "data")
+        dsn = run.make_dsn(server, dbname=dbs.names[0])
+        assert scalar(dsn, "select count(*) from songs") == 40
+        files = scalar(dsn, "select count(*) from etl_files")
+    logs = len(list((tmp_path / "data" / "40-300" / "log_data").rglob("*.json")))
+    assert files == 40 + logs
+    assert f"files: {files} read, 0 unchanged" in first.output
+    assert "no file read" in again.output  # measure_size raises otherwise
+    assert first.peak_rss_mb > 10
+    assert again.peak_rss_mb > 10

@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sparkify.manifest import FileTally, TallySpool
+from sparkify.manifest import FileTally, RowSpool, TallySpool
 from sparkify.rejects import RejectSpool
 from sparkify.shape import Repairs
 
@@ -31,6 +31,7 @@ class Accounts:
     def __init__(self, rejects: RejectSpool) -> None:
         self.rejects = rejects
         self.read_files = TallySpool()
+        self.checked = RowSpool()  # (path, modification time) of files hashed, found unchanged
         self.unchanged = 0
         self.empty = 0  # files read that hold nothing
         self.repairs: Repairs = Counter()
@@ -54,6 +55,11 @@ class Accounts:
         """Count a file that the manifest says is unchanged."""
         self.unchanged += 1
 
+    def check(self, path: str, mtime_ns: int) -> None:
+        """Count a file hashed and found unchanged; the manifest takes its modification time."""
+        self.unchanged += 1
+        self.checked.add_row((path, mtime_ns))
+
     def refuse(self, path: str, reason: str) -> None:
         """Record a file that cannot be read at all; it stays out of the manifest."""
         logger.warning("%s: %s", path, reason)
@@ -63,6 +69,7 @@ class Accounts:
         """Remove the spools."""
         self.rejects.close()
         self.read_files.close()
+        self.checked.close()
 
     def report(self) -> IntakeReport:
         """What the run read, passed over, refused and repaired so far."""

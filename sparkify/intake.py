@@ -111,6 +111,10 @@ class Intake:
         """One manifest row per file read, as the COPY text of file_stage_copy."""
         return self._accounts.read_files.text()
 
+    def checked_text(self) -> IO[str]:
+        """The files hashed and found unchanged, with their time, for checked_stage_copy."""
+        return self._accounts.checked.text()
+
     def report(self) -> IntakeReport:
         """What this run read, passed over, refused and repaired."""
         return self._accounts.report()
@@ -156,8 +160,8 @@ class Intake:
         """Count a batch of song files into the accounts; return its COPY text."""
         accounts = self._accounts
         for path, song in zip(paths, shaped.files, strict=True):
-            if song.outcome == Outcome.UNCHANGED:
-                accounts.pass_over()
+            if song.outcome == Outcome.UNCHANGED:  # hashed: settled ones never reach a reader
+                accounts.check(str(path), song.mtime_ns)
             elif song.outcome == Outcome.UNREADABLE:
                 accounts.refuse(str(path), song.reason)
             else:
@@ -176,14 +180,18 @@ class Intake:
             status = os.stat(path)
             if not stat.S_ISREG(status.st_mode):  # refused before it is ever opened
                 raise not_regular(status.st_mode)
-            if is_unchanged(path, status.st_size, status.st_mtime_ns, manifest.get(str(path))):
+            known = manifest.get(str(path))
+            if is_settled(status.st_size, status.st_mtime_ns, known):
                 self._accounts.pass_over()
-                self._progress(LOG_BYTES, status.st_size)
-                return iter(())
+            elif is_unchanged(path, status.st_size, status.st_mtime_ns, known):
+                self._accounts.check(str(path), status.st_mtime_ns)
+            else:
+                return file_blocks(FileTally(str(path), status.st_size))
+            self._progress(LOG_BYTES, status.st_size)
+            return iter(())
         except OSError as exc:
             self._accounts.refuse(str(path), unreadable(exc))
             return iter(())
-        return file_blocks(FileTally(str(path), status.st_size))
 
     def _shape(self, block: Block) -> "Future[ShapedLines]":
         """Start shaping a block of a file's lines, in a worker once the input proves big."""

@@ -72,11 +72,12 @@ def take_load_lock(cur: cursor, notice: Status) -> None:
         cur.execute(q.load_lock_wait)
 
 
-def add_file_times(cur: cursor) -> None:
-    """Give a manifest made before it kept modification times their column."""
-    cur.execute(q.file_table_mtime_exists)
-    if not cur.fetchone()[0]:
-        cur.execute(q.file_table_mtime_add)
+def add_file_columns(cur: cursor) -> None:
+    """Give a manifest made before it kept modification times, or check times, their column."""
+    for column, add in q.file_table_column_adds.items():
+        cur.execute(q.file_table_column_exists, {"column": column})
+        if not cur.fetchone()[0]:
+            cur.execute(add)
 
 
 def add_row_counters(cur: cursor) -> None:
@@ -303,8 +304,14 @@ def record_files(cur: cursor, intake: Intake) -> None:
     cur.copy_expert(q.reject_copy, intake.reject_csv())
     cur.copy_expert(q.file_stage_copy, intake.manifest_text())
     cur.execute(q.file_table_upsert, {"run_id": intake.run_id})
+    recorded = cur.rowcount
+    cur.copy_expert(q.checked_stage_copy, intake.checked_text())
+    cur.execute(q.checked_file_update)
     logger.info(
-        "record rejects and manifest: %d files, %.2f s", cur.rowcount, time.perf_counter() - started
+        "record rejects and manifest: %d files read, %d checked unchanged, %.2f s",
+        recorded,
+        cur.rowcount,
+        time.perf_counter() - started,
     )
 
 
@@ -339,7 +346,7 @@ def load(
                 add_row_counters(cur)
             status("counting the rows of the tables")
             before, _ = row_counts(cur, citus)
-            add_file_times(cur)
+            add_file_columns(cur)
             run_all(cur, q.stage_table_queries)
             songs = stage_songs(cur, intake, song_files, full_refresh)
             logs = [str(path) for path in log_files]  # one a day: few enough to hold

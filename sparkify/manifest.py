@@ -1,9 +1,10 @@
 """The manifest: which files a load has read before, and what this run tells it of each file.
 
 A file whose size and SHA-256 are those the manifest holds is unchanged: the load passes it
-over, without even hashing it when its size and modification time are those it had when read,
-well before that load began (see is_settled). Every file read to its end gets a tally of where
-its lines went, and the tallies become the manifest's rows (etl_files) when the load commits.
+over, without even hashing it when its size and modification time are those it had when a
+load read it or hashed it, well before that load began (see is_settled); one hashed gives the
+manifest its new time. Every file read to its end gets a tally of where its lines went, and
+the tallies become the manifest's rows (etl_files) when the load commits.
 """
 
 import hashlib
@@ -65,9 +66,9 @@ def file_sha256(path: FilePath) -> str:
 def is_settled(size: int, mtime_ns: int, known: Known) -> bool:
     """Whether a file is unchanged by its size and modification time alone, without hashing it.
 
-    Only a time that settled before the load that read it counts: a file written again since
-    has a later time, whereas one written again within the file system's time resolution of
-    that read could keep it (git's racy-clean rule).
+    Only a time that settled before the load that read or hashed it counts: a file written
+    again since has a later time, whereas one written again within the file system's time
+    resolution of that read could keep it (git's racy-clean rule).
     """
     return known is not None and known[0] == size and known[2] == mtime_ns
 
@@ -79,11 +80,11 @@ def is_unchanged(path: FilePath, size: int, mtime_ns: int, known: Known) -> bool
     return is_settled(size, mtime_ns, known) or known[1] == file_sha256(path)
 
 
-class TallySpool:
-    """The tallies of the files read, as the COPY text of file_stage_copy, in reading order.
+class RowSpool:
+    """Rows as COPY text, in the order added, spooled in memory, then on disk.
 
-    Spooled (in memory, then on disk) rather than kept as objects: a run's memory stays the
-    same however many files it reads (500,000 song files at 10M events).
+    Spooled rather than kept as objects: a run's memory stays the same however many files it
+    reads (500,000 song files at 10M events).
     """
 
     def __init__(self) -> None:
@@ -91,27 +92,39 @@ class TallySpool:
         self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=TALLIES_IN_MEMORY, mode="w+", newline="", encoding="utf-8"
         )
-        self._lines: list[str] = []  # tallies not yet written to the spool
+        self._lines: list[str] = []  # rows not yet written to the spool
         self.count = 0
 
-    def add(self, tally: FileTally) -> None:
-        """Spool the tally of one file read to its end."""
-        self._lines.append(copy_line(tally.row()))
+    def add_row(self, row: tuple) -> None:
+        """Spool one row."""
+        self._lines.append(copy_line(row))
         self.count += 1
         if len(self._lines) >= TALLIES_PER_WRITE:
             self._write()
 
     def _write(self) -> None:
-        """Write the tallies held back to the spool."""
+        """Write the rows held back to the spool."""
         self._file.write("".join(self._lines))
         self._lines.clear()
 
     def text(self) -> IO[str]:
-        """The tallies as COPY text, from the start."""
+        """The rows as COPY text, from the start."""
         self._write()
         self._file.flush()
         self._file.seek(0)
         return self._file
+
+    def close(self) -> None:
+        """Remove the spool."""
+        self._file.close()
+
+
+class TallySpool(RowSpool):
+    """The tallies of the files read, as the COPY text of file_stage_copy, in reading order."""
+
+    def add(self, tally: FileTally) -> None:
+        """Spool the tally of one file read to its end."""
+        self.add_row(tally.row())
 
     def tallies(self) -> list[FileTally]:
         """The tallies read back (to show them: the load COPYs the text)."""
@@ -121,7 +134,3 @@ class TallySpool:
             mtime = int(mtime_ns) if mtime_ns else None
             found.append(FileTally(path, int(size), sha256, *map(int, counts), mtime))
         return found
-
-    def close(self) -> None:
-        """Remove the spool."""
-        self._file.close()

@@ -71,9 +71,9 @@ def read_song_file(path: str, known: Known, repairs: Repairs) -> tuple[SongFile,
             content, size, sha256 = read_record(file, status.st_size)
     except OSError as exc:
         return SongFile(Outcome.UNREADABLE, reason=unreadable(exc)), None
-    if known is not None and known[:2] == (size, sha256):
-        return SongFile(Outcome.UNCHANGED), None
     mtime = status.st_mtime_ns
+    if known is not None and known[:2] == (size, sha256):
+        return SongFile(Outcome.UNCHANGED, mtime_ns=mtime), None
     if size > MAX_RECORD_BYTES:
         reason, raw = too_big(size), content[:RAW_BYTES]
         return SongFile(Outcome.REJECTED, size, sha256, reason, raw, mtime), None

@@ -93,3 +93,12 @@ STAGE_FILES = StagingTable(
         Column("mtime_ns", "bigint"),
     ),
 )
+
+# Files a load hashed and found unchanged, with the modification time they have now.
+STAGE_CHECKED = StagingTable(
+    "stage_checked",
+    (
+        Column("path", "text not null"),
+        Column("mtime_ns", "bigint not null"),
+    ),
+)

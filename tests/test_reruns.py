@@ -235,11 +235,59 @@ def test_a_manifest_made_before_file_times_gets_them_and_skips_its_files(
     data.song()
     age(data.log("d.json", {}))
     assert load(schema, data) == 0
-    run_statements(schema, "alter table etl_files drop column mtime_ns")
+    run_statements(
+        schema,
+        "alter table etl_files drop column mtime_ns",
+        "alter table etl_files drop column checked_at",
+    )
     capsys.readouterr()
     assert load(schema, data) == 0
     assert "files: 0 read, 2 unchanged and skipped" in capsys.readouterr().out
-    assert scalar(schema, "select count(*) from etl_files where mtime_ns is null") == 2
+    # Hashed and found unchanged, each file gets its time.
+    assert scalar(schema, "select count(*) from etl_files where mtime_ns is null") == 0
+
+
+def test_a_file_hashed_and_found_unchanged_is_passed_over_by_its_new_time_next(
+    schema: str, data: DataDir, capsys
+):
+    song = data.song(song_id="SO1", title="Aaa")
+    songs = data.root / "song_data" / "A" / "B" / "C" / f"{song['song_id']}.json"
+    log = data.log("d.json", {"itemInSession": 1})
+    age(songs, log)
+    assert load(schema, data) == 0
+    # A copy of the folder, a checkout or a touch gives the files new times, not new bytes.
+    hour_and_a_minute_ago = time.time_ns() - 3660 * 10**9
+    for path in (songs, log):
+        os.utime(path, ns=(hour_and_a_minute_ago, hour_and_a_minute_ago))
+    capsys.readouterr()
+    assert load(schema, data) == 0
+    assert "files: 0 read, 2 unchanged and skipped" in capsys.readouterr().out  # hashed
+    times = "select mtime_ns from etl_files order by path"
+    assert query(schema, times) == [(hour_and_a_minute_ago,), (hour_and_a_minute_ago,)]
+    checked = "select count(*) from etl_files where checked_at > loaded_at"
+    assert scalar(schema, checked) == 2
+    # Checked, the new times settle: bytes changed behind them are not seen, as after a read.
+    rewrite_keeping_time(songs, b'"Aaa"', b'"Bbb"')
+    rewrite_keeping_time(log, b'"itemInSession":1', b'"itemInSession":2')
+    assert load(schema, data) == 0
+    assert "files: 0 read, 2 unchanged and skipped" in capsys.readouterr().out
+    assert query(schema, "select title from songs") == [("Aaa",)]
+    assert query(schema, "select item_in_session from songplays") == [(1,)]
+
+
+def test_a_file_checked_just_after_it_was_written_is_hashed_again_next(
+    schema: str, data: DataDir, capsys
+):
+    log = data.log("d.json", {"itemInSession": 1})
+    age(log)
+    assert load(schema, data) == 0
+    os.utime(log)  # now: too recent to be trusted by the load that checks it
+    assert load(schema, data) == 0
+    rewrite_keeping_time(log, b'"itemInSession":1', b'"itemInSession":2')
+    capsys.readouterr()
+    assert load(schema, data) == 0
+    assert "files: 1 read, 0 unchanged and skipped" in capsys.readouterr().out
+    assert query(schema, "select item_in_session from songplays order by 1") == [(1,), (2,)]
 
 
 def test_song_files_are_walked_and_looked_up_a_chunk_at_a_time(

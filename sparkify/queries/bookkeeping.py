@@ -74,14 +74,17 @@ load_lock_wait = """
 select pg_advisory_xact_lock(hashtext('sparkify.etl'))
 """
 
-# A file's modification time counts only if it is well before the start of the load that read
-# it (manifest.is_settled): 2 s covers file systems that keep times to a second or two.
+# A file's modification time counts only if it is well before the start of the load that last
+# read or hashed it (manifest.is_settled): 2 s covers file systems that keep times to a second
+# or two.
 file_manifest_columns = """
     f.path,
     f.size,
     f.sha256,
     case
-        when f.mtime_ns < (extract(epoch from f.loaded_at) - 2) * 1000000000 then f.mtime_ns
+        when f.mtime_ns
+            < (extract(epoch from coalesce(f.checked_at, f.loaded_at)) - 2) * 1000000000
+            then f.mtime_ns
     end as settled_mtime_ns
 """
 

@@ -422,7 +422,8 @@ insert into etl_files (
     skipped,
     run_id,
     loaded_at,
-    mtime_ns
+    mtime_ns,
+    checked_at
 )
 select
     f.path,
@@ -434,7 +435,8 @@ select
     f.skipped,
     %(run_id)s,
     now(),
-    f.mtime_ns
+    f.mtime_ns,
+    now()
 from stage_files as f
 on conflict (path) do update set
     size = excluded.size,
@@ -445,7 +447,20 @@ on conflict (path) do update set
     skipped = excluded.skipped,
     run_id = excluded.run_id,
     loaded_at = excluded.loaded_at,
-    mtime_ns = excluded.mtime_ns
+    mtime_ns = excluded.mtime_ns,
+    checked_at = excluded.checked_at
+"""
+
+# Files hashed and found unchanged keep their rows; their new modification time is recorded,
+# so that the next load passes them over without hashing them again (a copied or touched
+# data folder would otherwise be hashed by every load).
+checked_file_update = """
+update etl_files as f
+set
+    mtime_ns = c.mtime_ns,
+    checked_at = now()
+from stage_checked as c
+where f.path = c.path
 """
 
 # A bulk merge runs inside a savepoint: if rebuilding a key fails, the load goes on without it.

@@ -176,23 +176,27 @@ create table etl_files (
     skipped     integer not null,      -- blank lines and events that are not song plays
     run_id      text not null,
     loaded_at   timestamptz not null,
-    mtime_ns    bigint                 -- its modification time when read (ns since the epoch)
+    mtime_ns    bigint,                -- its modification time when last read or checked (ns)
+    checked_at  timestamptz            -- when a load last found it as recorded: read it, or
+                                       -- hashed it and found it unchanged (null: loaded_at)
 )
 """
 
-# A manifest made before etl_files kept the files' modification times gets the column; the
-# files it lists without one are hashed, as before, until a load reads them again.
-file_table_mtime_exists = """
+# A manifest made before etl_files kept a column gets it at the next load. The files it lists
+# without a modification time are hashed, as before, until a load reads or checks them again.
+file_table_column_exists = """
 select exists (
     select
     from information_schema.columns as c
     where c.table_name = 'etl_files'
-        and c.column_name = 'mtime_ns'
+        and c.column_name = %(column)s
         and c.table_schema = any (current_schemas(false))
 )
 """
 
 file_table_mtime_add = "alter table etl_files add column mtime_ns bigint"
+file_table_checked_add = "alter table etl_files add column checked_at timestamptz"
+file_table_column_adds = {"mtime_ns": file_table_mtime_add, "checked_at": file_table_checked_add}
 
 # Records a load refused, one row each, so that nothing is dropped silently.
 reject_table_create = """

@@ -1,6 +1,6 @@
 """Staging: the temporary tables one load COPYs its parsed rows into, and their statistics."""
 
-from sparkify.staging import STAGE_EVENTS, STAGE_FILES, STAGE_SONGS
+from sparkify.staging import STAGE_CHECKED, STAGE_EVENTS, STAGE_FILES, STAGE_SONGS
 
 # Temporary: one load's parsed rows, gone at commit.
 song_stage_create = STAGE_SONGS.create()
@@ -25,7 +25,14 @@ song_tables_analyze = "analyze songs, artists, stage_song_keys"
 
 file_stage_create = STAGE_FILES.create()
 file_stage_copy = STAGE_FILES.copy()
+checked_stage_create = STAGE_CHECKED.create()
+checked_stage_copy = STAGE_CHECKED.copy()
 
 
-stage_table_queries = [song_stage_create, event_stage_create, file_stage_create]
+stage_table_queries = [
+    song_stage_create,
+    event_stage_create,
+    file_stage_create,
+    checked_stage_create,
+]
 event_stage_analyze_queries = [event_stage_statistics_set, event_stage_analyze]

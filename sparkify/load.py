@@ -130,6 +130,12 @@ class ManifestScan:
         self._last = last
         return found
 
+    def close(self) -> None:
+        """Close the cursor, if one was declared (the plays' COPY FREEZE wants none open)."""
+        if self._declared:
+            self._cur.execute(q.file_manifest_scan_close)
+            self._declared = False
+
     def _next_row(self) -> tuple | None:
         """The next row of the manifest in path order, fetching a page if need be."""
         if self._row is None:
@@ -180,6 +186,7 @@ def stage_songs(cur: cursor, intake: Intake, paths: Iterable[FilePath], full_ref
         manifest = NOTHING_LOADED if full_refresh else scan.entries(chunk)
         cur.copy_expert(q.song_stage_copy, ChunkStream(intake.song_text(chunk, manifest)))
         staged += cur.rowcount
+    scan.close()
     logger.info("copy stage_songs: %d rows, %.2f s", staged, time.perf_counter() - started)
     return staged
 

@@ -33,10 +33,15 @@ class StagingTable:
         body = ",\n".join(f"    {column.name} {column.type}" for column in self.columns)
         return f"create temporary table {self.name} (\n{body}\n) on commit drop\n"
 
-    def copy(self) -> str:
-        """The COPY statement of its rows in the text format (see sparkify/copytext.py)."""
+    def copy(self, freeze: bool = False) -> str:
+        """The COPY statement of its rows in the text format (see sparkify/copytext.py).
+
+        freeze: the rows are written frozen, their pages all-visible (COPY FREEZE), which needs
+        the table made in this transaction and no cursor open in it.
+        """
         names = ",\n".join(f"    {name}" for name in self.copied)
-        return f"copy {self.name} (\n{names}\n) from stdin with (null '')\n"
+        options = "null '', freeze" if freeze else "null ''"
+        return f"copy {self.name} (\n{names}\n) from stdin with ({options})\n"
 
 
 STAGE_SONGS = StagingTable(

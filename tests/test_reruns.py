@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from psycopg2.extensions import make_dsn
 
 import etl
 import sparkify.load
@@ -345,3 +346,18 @@ def test_song_files_out_of_path_order_are_found_in_the_manifest_all_the_same(
             assert load_files(conn, intake, given, []).intake.files_unchanged == 7
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("isolation", ["repeatable read", "serializable"])
+def test_loads_run_under_a_stricter_default_isolation(schema: str, data: DataDir, isolation: str):
+    # The plays' COPY FREEZE refuses a transaction with a cursor open or an older snapshot: the
+    # manifest's cursor is closed before it, and a transaction's own snapshot is allowed.
+    setting = "default_transaction_isolation=" + isolation.replace(" ", "\\ ")  # libpq's escape
+    strict = make_dsn(schema, options=f"-c {setting}")
+    data.song()
+    data.log("d.json", {})
+    assert load(strict, data) == 0
+    data.log("e.json", {"itemInSession": 1})  # the song file is found in the manifest's cursor
+    assert load(strict, data) == 0
+    assert scalar(strict, "show transaction_isolation") == isolation
+    assert scalar(schema, "select count(*) from songplays") == 2

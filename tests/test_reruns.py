@@ -183,20 +183,30 @@ def rewrite_keeping_time(path: Path, old: bytes, new: bytes) -> None:
     os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
 
 
-def age(*paths: Path) -> None:
-    """Date files an hour back, as files written long before the load that reads them."""
-    hour_ago = time.time_ns() - 3600 * 10**9
+def age(*paths: Path, seconds: int = 3600) -> int:
+    """Date files back (an hour), as files written long before the load that reads them.
+
+    Returns their new modification time in ns.
+    """
+    then = time.time_ns() - seconds * 10**9
     for path in paths:
-        os.utime(path, ns=(hour_ago, hour_ago))
+        os.utime(path, ns=(then, then))
+    return then
+
+
+def settled_song_and_log(data: DataDir) -> tuple[Path, Path]:
+    """A song file (title "Aaa") and a log file (one play, item 1), dated an hour back."""
+    song = data.song(song_id="SO1", title="Aaa")
+    songs = data.root / "song_data" / "A" / "B" / "C" / f"{song['song_id']}.json"
+    log = data.log("d.json", {"itemInSession": 1})
+    age(songs, log)
+    return songs, log
 
 
 def test_a_file_settled_before_its_load_is_passed_over_by_size_and_time_alone(
     schema: str, data: DataDir, capsys
 ):
-    song = data.song(song_id="SO1", title="Aaa")
-    songs = data.root / "song_data" / "A" / "B" / "C" / f"{song['song_id']}.json"
-    log = data.log("d.json", {"itemInSession": 1})
-    age(songs, log)
+    songs, log = settled_song_and_log(data)
     assert load(schema, data) == 0
     # Bytes changed behind the same size and time: not hashed, so not seen (as make or rsync).
     rewrite_keeping_time(songs, b'"Aaa"', b'"Bbb"')
@@ -251,20 +261,15 @@ def test_a_manifest_made_before_file_times_gets_them_and_skips_its_files(
 def test_a_file_hashed_and_found_unchanged_is_passed_over_by_its_new_time_next(
     schema: str, data: DataDir, capsys
 ):
-    song = data.song(song_id="SO1", title="Aaa")
-    songs = data.root / "song_data" / "A" / "B" / "C" / f"{song['song_id']}.json"
-    log = data.log("d.json", {"itemInSession": 1})
-    age(songs, log)
+    songs, log = settled_song_and_log(data)
     assert load(schema, data) == 0
     # A copy of the folder, a checkout or a touch gives the files new times, not new bytes.
-    hour_and_a_minute_ago = time.time_ns() - 3660 * 10**9
-    for path in (songs, log):
-        os.utime(path, ns=(hour_and_a_minute_ago, hour_and_a_minute_ago))
+    moved = age(songs, log, seconds=3660)
     capsys.readouterr()
     assert load(schema, data) == 0
     assert "files: 0 read, 2 unchanged and skipped" in capsys.readouterr().out  # hashed
     times = "select mtime_ns from etl_files order by path"
-    assert query(schema, times) == [(hour_and_a_minute_ago,), (hour_and_a_minute_ago,)]
+    assert query(schema, times) == [(moved,), (moved,)]
     checked = "select count(*) from etl_files where checked_at > loaded_at"
     assert scalar(schema, checked) == 2
     # Checked, the new times settle: bytes changed behind them are not seen, as after a read.

@@ -23,8 +23,8 @@ from sparkify.manifest import (
     FilePath,
     FileTally,
     Manifest,
+    hashes_unchanged,
     is_settled,
-    is_unchanged,
 )
 from sparkify.read import Refusal, not_regular, unreadable
 from sparkify.rejects import RejectSpool
@@ -183,7 +183,7 @@ class Intake:
             known = manifest.get(str(path))
             if is_settled(status.st_size, status.st_mtime_ns, known):
                 self._accounts.pass_over()
-            elif is_unchanged(path, status.st_size, status.st_mtime_ns, known):
+            elif hashes_unchanged(path, status.st_size, known):
                 self._accounts.check(str(path), status.st_mtime_ns)
             else:
                 return file_blocks(FileTally(str(path), status.st_size))

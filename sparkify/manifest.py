@@ -73,11 +73,9 @@ def is_settled(size: int, mtime_ns: int, known: Known) -> bool:
     return known is not None and known[0] == size and known[2] == mtime_ns
 
 
-def is_unchanged(path: FilePath, size: int, mtime_ns: int, known: Known) -> bool:
-    """Whether a file holds what the manifest says was loaded; hash only when that is unsure."""
-    if known is None or known[0] != size:
-        return False
-    return is_settled(size, mtime_ns, known) or known[1] == file_sha256(path)
+def hashes_unchanged(path: FilePath, size: int, known: Known) -> bool:
+    """Whether a file holds the bytes the manifest recorded: its size, then its hash, compared."""
+    return known is not None and known[0] == size and known[1] == file_sha256(path)
 
 
 class RowSpool:

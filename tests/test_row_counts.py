@@ -47,6 +47,27 @@ def test_the_counters_follow_loads_of_every_kind(schema: str, data: DataDir, cap
     assert kept(schema)["songplays"] == (7, 7)
 
 
+TRIGGERS = """
+select c.relname, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid)
+from pg_trigger as t
+inner join pg_class as c on c.oid = t.tgrelid
+where not t.tgisinternal
+order by 1, 2
+"""
+
+
+def test_a_bulk_load_leaves_the_counting_triggers_as_the_schema_made_them(
+    schema: str, data: DataDir
+):
+    # The bulk load drops the insert triggers and makes them again: the same, and enabled.
+    made = query(schema, TRIGGERS)
+    assert ("songplays", "songplays_count_insert", "O") in [row[:3] for row in made]
+    data.song()
+    data.log("a.json", {"itemInSession": 1}, {"itemInSession": 2})
+    assert load(schema, data) == 0  # the first load: in bulk
+    assert query(schema, TRIGGERS) == made
+
+
 def test_a_first_load_that_stages_a_play_twice_is_counted_once(schema: str, data: DataDir):
     data.song()
     data.log("a.json", {"itemInSession": 1}, {"itemInSession": 1, "level": "paid"})

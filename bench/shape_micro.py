@@ -2,8 +2,9 @@
 
 `python -m bench.shape_micro [LOG_FILE]` reads the first block (logblocks.BLOCK_BYTES) of a
 log file, by default one of the 1M-event bench data set, and prints the best of several runs:
-shape_lines per line, orjson's parse per line, and per play event_row + copy_line against
-play_line (when the sparkify measured has it). It says which sparkify it imported, so that an
+shape_lines per line, orjson's parse per line, per play event_row + copy_line (the shapers'
+own path), and, when the sparkify measured has the typed path, msgspec's typed decode per line
+and shape_lines with that path turned off. It says which sparkify it imported, so that an
 older one can be measured from another folder on PYTHONPATH.
 """
 
@@ -12,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import orjson
 
@@ -43,6 +45,12 @@ def first_block(path: Path) -> bytes:
     return data[: data.rfind(b"\n") + 1]
 
 
+def shapers_only(shape: Callable[[bytes], object], block: bytes) -> object:
+    """Shape a block with the typed path turned off, as the sparkify before it did."""
+    with mock.patch.object(logblocks, "typed_event", return_value=None):
+        return shape(block)
+
+
 def main(path: Path) -> None:
     """Print the figures for one block of the log file."""
     block = first_block(path)
@@ -60,14 +68,12 @@ def main(path: Path) -> None:
             per_play,
         ),
     }
-    try:
-        from sparkify.playline import play_line
-    except ImportError:  # a sparkify from before play_line
-        pass
-    else:
-        figures["play_line (us/play)"] = (
-            lambda: [play_line(record, repairs) for record in plays],
-            per_play,
+    if hasattr(logblocks, "typed_event"):  # the typed path, and shape_lines without it
+        typed_event = logblocks.typed_event
+        figures["typed_event (us/line)"] = (lambda: [typed_event(line) for line in lines], per_line)
+        figures["shape_lines, shapers only (us/line)"] = (
+            lambda: shapers_only(logblocks.shape_lines, block),
+            per_line,
         )
     for name, (work, scale) in figures.items():
         print(f"{name:<34}{best_seconds(work) * scale:6.2f}")

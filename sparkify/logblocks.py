@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, NamedTuple
 
+from sparkify.copytext import copy_line
 from sparkify.errors import RecordError
 from sparkify.manifest import FileTally
-from sparkify.playline import play_line
+from sparkify.playline import is_typed_play, play_line, typed_event
 from sparkify.read import (
     MAX_RECORD_BYTES,
     is_blank,
@@ -27,7 +28,7 @@ from sparkify.read import (
     unreadable,
 )
 from sparkify.rejects import RAW_BYTES
-from sparkify.shape import Repairs, is_play
+from sparkify.shape import Repairs, event_row, is_play
 
 BLOCK_BYTES = 4 * 2**20  # log lines shaped as one unit of work: about 8,000 at once
 CHANGED = "the file changed while it was read: the next run reads it again"
@@ -165,6 +166,16 @@ def shape_lines(block: bytes) -> ShapedLines:
         if len(line) > MAX_RECORD_BYTES:
             rejects.append((index, too_big(len(line)), line[:RAW_BYTES]))
             continue
+        # Nearly every line takes the typed path; the rest are shaped by the shapers' rules.
+        event = typed_event(line)
+        if event is not None:
+            if not is_typed_play(event):
+                result.skipped += 1
+                continue
+            row = play_line(event, repairs)
+            if row is not None:
+                add_row(row)
+                continue
         try:
             record = parse_record(line)
         except RecordError as exc:
@@ -178,7 +189,7 @@ def shape_lines(block: bytes) -> ShapedLines:
             result.skipped += 1
             continue
         try:
-            add_row(play_line(record, repairs))
+            add_row(copy_line(event_row(record, repairs)))
         except RecordError as exc:
             rejects.append((index, str(exc), line[:RAW_BYTES]))
     result.loaded = len(rows)  # a row for each play loaded, none for any other line

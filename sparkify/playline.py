@@ -1,29 +1,35 @@
-"""A song play's line of COPY text, shaped and written in one step for the common record.
+"""A log line decoded to typed fields, and a song play's COPY text line written in one step.
 
-play_line(record, repairs) is copy_line(event_row(record, repairs)) by definition: the same
-line, the same RecordError in the same cases, the same repairs counted. The rules stay in the
-shapers (sparkify/shape.py); this is a shortcut taken only by a record whose values the shapers
-would pass through unchanged (but for text that is not ASCII, which text() itself shapes), and
-anything else is shaped and written by event_row and copy_line.
+The shapers (sparkify/shape.py) define a play's line: copy_line(event_row(parse_record(line))).
+That is a dict of every field built by orjson, then a shaper call per column. Here msgspec
+decodes a line straight into the fields of the log's events, checking their JSON types as it
+goes, and play_line writes a play's line from them. Wherever this path has any doubt (a field
+of another type, a value at an edge, text to escape or to refuse, a field the log format does
+not have) it gives None, and the caller shapes that line by the shapers' rules; so the line is
+the same, and so are the rejects and the repairs counted.
+
+msgspec takes part only where its decoding is orjson's: every field of the object is one
+declared here (an unknown one would be skipped unchecked, and orjson might refuse its value),
+each holds a scalar, and whole numbers fit in 64 bits, where orjson reads an integer as one.
 """
 
 from collections import Counter
-from operator import itemgetter
+from typing import Annotated
 
-from sparkify.copytext import copy_line
+import msgspec
+
 from sparkify.errors import RecordError
-from sparkify.read import Record
 from sparkify.shape import (
     EVENT_SHAPERS,
     INT4_MAX,
     LEVELS,
     TS_MAX,
     Repairs,
-    event_row,
     integer,
     level,
     number,
     text,
+    text_value,
     timestamp_ms,
 )
 
@@ -48,99 +54,120 @@ if EVENT_SHAPERS != FUSED_SHAPERS:
     raise RuntimeError("EVENT_SHAPERS changed: update play_line's fast path to match")
 PLAY_FIELDS = tuple(field for _, field in FUSED_SHAPERS)
 TEXT_INDEXES = tuple(index for index, (shape, _) in enumerate(FUSED_SHAPERS) if shape is text)
-values_of = itemgetter(*PLAY_FIELDS)
+
+# Whole numbers as the shapers pass them through unchanged: a JSON integer (never a float such
+# as 5.0, never true), within each shaper's limit.
+Int4 = Annotated[int, msgspec.Meta(ge=-INT4_MAX, le=INT4_MAX)]
+Milliseconds = Annotated[int, msgspec.Meta(ge=-TS_MAX, le=TS_MAX)]
+# orjson reads an integer beyond 64 bits as a float: msgspec's would be an int.
+Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+Scalar = Int64 | float | str | bool | None  # a field the load does not read
+
+
+class LogEvent(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    """The fields of one log event, by the JSON type each has in a play loaded as it stands."""
+
+    ts: Milliseconds
+    user_id: Int4 | str
+    level: str
+    session_id: Int4
+    item_in_session: Int4
+    page: Scalar = None
+    first_name: str | None = None
+    last_name: str | None = None
+    gender: str | None = None
+    song: str | None = None
+    artist: str | None = None
+    length: Int64 | float | None = None
+    location: str | None = None
+    user_agent: str | None = None
+    auth: Scalar = None
+    method: Scalar = None
+    registration: Scalar = None
+    status: Scalar = None
+
 
 PlayValues = tuple[object, ...]
+decode_event = msgspec.json.Decoder(LogEvent).decode
 
 
-def play_line(record: Record, repairs: Repairs) -> str:
-    """The COPY text line of one NextSong record, exactly as copy_line(event_row(...)) writes it.
-
-    The fast path takes a record whose values each shaper returns unchanged (or as null), bar
-    text that is not ASCII, and that copy_line writes without escapes; any doubt sends the
-    record to event_row.
-    """
-    values = plain_values(record)
-    if values is not None:
-        line = fused_line(*values)
-        # One look at the line covers every text field: ASCII (text() repairs nothing), no NUL
-        # (text() refuses it) and nothing that copy_line would escape.
-        if line.isascii():
-            if is_plain(line):
-                return line
-        else:
-            # A quarter of plays name a song or an artist with accents: such text is shaped by
-            # text() itself, its repairs held apart until the line is sure (event_row would
-            # count them again).
-            found: Repairs = Counter()
-            try:
-                shaped = with_text_shaped(record, values, found)
-            except RecordError:  # event_row raises it, or an earlier field's
-                return copy_line(event_row(record, repairs))
-            if shaped != values:  # mojibake repaired: rare
-                line = fused_line(*shaped)
-            if is_plain(line):
-                if found:  # update() costs more than the test, even when empty
-                    repairs.update(found)
-                return line
-    return copy_line(event_row(record, repairs))
-
-
-def plain_values(record: Record) -> PlayValues | None:
-    """A play's values in column order if each has the plain type its shaper passes through."""
-    # A dict subclass could answer [] and get() differently: only orjson's own dict is taken.
-    if record.__class__ is not dict:
-        return None
+def typed_event(line: bytes) -> LogEvent | None:
+    """A log line's event with its fields checked, or None where only the shapers can say."""
     try:
-        values = values_of(record)  # one call for the thirteen fields
-    except KeyError:  # an absent field reads as null, as record.get gives it to the shapers
-        values = tuple(map(record.get, PLAY_FIELDS))
-    ts, user, first, last, gender, paying, song, artist, length, session, item, location, agent = (
-        values
+        return decode_event(line)
+    except msgspec.DecodeError:  # not JSON, or not an event as a loaded play has it
+        return None
+
+
+def is_typed_play(event: LogEvent) -> bool:
+    """Whether a decoded event is a song play (page NextSong), as shape.is_play says."""
+    return event.page == "NextSong"
+
+
+def play_line(event: LogEvent, repairs: Repairs) -> str | None:
+    """The COPY text line of a decoded play, as copy_line(event_row(...)) writes it; or None.
+
+    None sends the line to the shapers: a value they would change or refuse, or text that
+    copy_line would escape. Repairs are counted only when the line is returned, since the
+    shapers would count them again.
+    """
+    user = event.user_id
+    if event.level not in LEVELS or (user.__class__ is str and not is_small_digits(user)):
+        return None
+    values = (
+        event.ts,
+        user,
+        event.first_name,
+        event.last_name,
+        event.gender,
+        event.level,
+        event.song,
+        event.artist,
+        event.length,
+        event.session_id,
+        event.item_in_session,
+        event.location,
+        event.user_agent,
     )
-    # Classes compared with `is`: bool, str subclasses and the like all take the slow path.
-    if (
-        ts.__class__ is int
-        and -TS_MAX <= ts <= TS_MAX
-        and ((user.__class__ is int and -INT4_MAX <= user <= INT4_MAX) or is_small_digits(user))
-        and (first.__class__ is str or first is None)
-        and (last.__class__ is str or last is None)
-        and (gender.__class__ is str or gender is None)
-        and paying.__class__ is str
-        and paying in LEVELS
-        and (song.__class__ is str or song is None)
-        and (artist.__class__ is str or artist is None)
-        and (length.__class__ is float or length.__class__ is int or length is None)
-        and session.__class__ is int
-        and -INT4_MAX <= session <= INT4_MAX
-        and item.__class__ is int
-        and -INT4_MAX <= item <= INT4_MAX
-        and (location.__class__ is str or location is None)
-        and (agent.__class__ is str or agent is None)
-    ):
-        return values
-    return None
+    line = fused_line(*values)
+    # One look at the line covers every text field: ASCII (text() repairs nothing), no NUL
+    # (text() refuses it) and nothing that copy_line would escape.
+    if line.isascii():
+        return line if is_plain(line) else None
+    # A quarter of plays name a song or an artist with accents: such text is shaped by text()'s
+    # own rule, its repairs held apart until the line is sure.
+    found: Repairs = Counter()
+    try:
+        shaped = with_text_shaped(values, found)
+    except RecordError:  # a NUL: the shapers name the first field refused
+        return None
+    if shaped != values:  # mojibake repaired: rare
+        line = fused_line(*shaped)
+    if not is_plain(line):
+        return None
+    if found:  # update() costs more than the test, even when empty
+        repairs.update(found)
+    return line
 
 
-def with_text_shaped(record: Record, values: PlayValues, repairs: Repairs) -> PlayValues:
+def with_text_shaped(values: PlayValues, repairs: Repairs) -> PlayValues:
     """A play's values with each text field that is not ASCII as text() shapes it."""
-    # An ASCII value stays as on the fast path: text() would return it (or null for "", which
-    # is written the same), and the line's own checks refuse a NUL.
+    # An ASCII value stays as it is: text() would return it (or null for "", which is written
+    # the same), and the line's own checks refuse a NUL.
     shaped = list(values)
     for index in TEXT_INDEXES:
         value = shaped[index]
         if value is not None and not value.isascii():
-            shaped[index] = text(record, PLAY_FIELDS[index], repairs)
+            shaped[index] = text_value(value, PLAY_FIELDS[index], repairs)
     return tuple(shaped)
 
 
-def is_small_digits(value: object) -> bool:
-    """Whether a value is digits in a string that integer() reads as themselves (userId's)."""
+def is_small_digits(value: str) -> bool:
+    """Whether text is digits that integer() reads as themselves (userId's)."""
     # integer()'s own rule for digits; under ten of them is always within INT4_MAX, and with
     # no leading zero str(int(value)) gives back value itself.
     return (
-        value.__class__ is str
-        and value.isascii()
+        value.isascii()
         and value.isdigit()
         and len(value) < 10
         and (value[0] != "0" or value == "0")

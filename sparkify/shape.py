@@ -42,6 +42,11 @@ def text(record: Record, field: str, repairs: Repairs) -> str | None:
     # The common case first, cheaply: this runs for eight fields of every play.
     if value.__class__ is str and value.isascii() and "\x00" not in value:
         return value or None
+    return text_value(value, field, repairs)
+
+
+def text_value(value: object, field: str, repairs: Repairs) -> str | None:
+    """The rule of text for a field's value, however it was decoded."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):

@@ -11,7 +11,7 @@ import hashlib
 import os
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, NamedTuple
 
@@ -166,32 +166,36 @@ def shape_lines(block: bytes) -> ShapedLines:
         if len(line) > MAX_RECORD_BYTES:
             rejects.append((index, too_big(len(line)), line[:RAW_BYTES]))
             continue
-        # Nearly every line takes the typed path; the rest are shaped by the shapers' rules.
+        # Nearly every line takes the typed path; the shapers' rules decide the rest.
         event = typed_event(line)
-        if event is not None:
-            if not is_typed_play(event):
-                result.skipped += 1
-                continue
-            row = play_line(event, repairs)
-            if row is not None:
-                add_row(row)
-                continue
-        try:
-            record = parse_record(line)
-        except RecordError as exc:
-            # Blank lines are rare: look for them only where the JSON parser gave up.
-            if is_blank(line):
-                result.skipped += 1
-            else:
-                rejects.append((index, str(exc), line[:RAW_BYTES]))
-            continue
-        if not is_play(record):
+        if event is not None and not is_typed_play(event):
             result.skipped += 1
-            continue
-        try:
-            add_row(copy_line(event_row(record, repairs)))
-        except RecordError as exc:
-            rejects.append((index, str(exc), line[:RAW_BYTES]))
+        elif event is not None and (row := play_line(event, repairs)) is not None:
+            add_row(row)
+        else:
+            shape_by_rules(index, line, result, add_row)
     result.loaded = len(rows)  # a row for each play loaded, none for any other line
     result.text = "".join(rows)
     return result
+
+
+def shape_by_rules(
+    index: int, line: bytes, result: ShapedLines, add_row: Callable[[str], None]
+) -> None:
+    """Shape one line by the shapers' rules alone: its row, its reject or its skip."""
+    try:
+        record = parse_record(line)
+    except RecordError as exc:
+        # Blank lines are rare: look for them only where the JSON parser gave up.
+        if is_blank(line):
+            result.skipped += 1
+        else:
+            result.rejects.append((index, str(exc), line[:RAW_BYTES]))
+        return
+    if not is_play(record):
+        result.skipped += 1
+        return
+    try:
+        add_row(copy_line(event_row(record, result.repairs)))
+    except RecordError as exc:
+        result.rejects.append((index, str(exc), line[:RAW_BYTES]))

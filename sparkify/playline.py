@@ -26,6 +26,7 @@ from sparkify.shape import (
     TS_MAX,
     Repairs,
     integer,
+    is_small_digits,
     level,
     number,
     text,
@@ -112,6 +113,7 @@ def play_line(event: LogEvent, repairs: Repairs) -> str | None:
     shapers would count them again.
     """
     user = event.user_id
+    # Digits in a string are read by integer() as themselves when under ten, and INT4_MAX has ten.
     if event.level not in LEVELS or (user.__class__ is str and not is_small_digits(user)):
         return None
     values = (
@@ -160,18 +162,6 @@ def with_text_shaped(values: PlayValues, repairs: Repairs) -> PlayValues:
         if value is not None and not value.isascii():
             shaped[index] = text_value(value, PLAY_FIELDS[index], repairs)
     return tuple(shaped)
-
-
-def is_small_digits(value: str) -> bool:
-    """Whether text is digits that integer() reads as themselves (userId's)."""
-    # integer()'s own rule for digits; under ten of them is always within INT4_MAX, and with
-    # no leading zero str(int(value)) gives back value itself.
-    return (
-        value.isascii()
-        and value.isdigit()
-        and len(value) < 10
-        and (value[0] != "0" or value == "0")
-    )
 
 
 def fused_line(

@@ -122,19 +122,25 @@ def integer(record: Record, field: str, repairs: Repairs, limit: int = INT4_MAX)
     if value.__class__ is int and -limit <= value <= limit:  # the common case, cheaply
         return value
     # The logs give userId as digits in a string: read them without whole_number's regex.
-    if (
-        value.__class__ is str
-        and value.isascii()
-        and value.isdigit()
-        and len(value) < 10
-        and (value[0] != "0" or value == "0")  # JSON writes no leading zero
-        and int(value) <= limit
-    ):
+    if value.__class__ is str and is_small_digits(value) and int(value) <= limit:
         return int(value)
     parsed = whole_number(record, field, limit)
     if parsed is None:
         raise RecordError(f"{field} is missing")
     return parsed
+
+
+def is_small_digits(value: str) -> bool:
+    """Whether text is under ten digits written as JSON writes a number: no leading zero.
+
+    Such text is read as itself: str(int(value)) gives back value.
+    """
+    return (
+        value.isascii()
+        and value.isdigit()
+        and len(value) < 10
+        and (value[0] != "0" or value == "0")
+    )
 
 
 def level(record: Record, field: str, repairs: Repairs) -> str:

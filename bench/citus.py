@@ -30,15 +30,14 @@ from psycopg2.extensions import make_dsn, parse_dsn
 
 import sql_queries as q
 from bench.measure import CommandFailed, measure, warm
+from bench.options import DEFAULT_SERVER, add_events, positive
 from bench.run import (
     DATA_ROOT,
-    DEFAULT_SERVER,
     Databases,
     Ours,
     ensure_data,
     header,
     log,
-    positive,
 )
 from tools.pg import execute, query
 
@@ -264,11 +263,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--dsn-server", default=DEFAULT_SERVER, metavar="DSN",
         help=f"admin DSN of the single server to compare with (default: {DEFAULT_SERVER})",
     )  # fmt: skip
-    parser.add_argument(
-        "--events", type=positive, action="append", metavar="M",
-        help="events in a data set; repeat for several sizes "
-        f"(default: {', '.join(map(str, DEFAULT_EVENTS))})",
-    )  # fmt: skip
+    add_events(parser, DEFAULT_EVENTS)
     parser.add_argument(
         "--repeat", type=positive, default=3, metavar="N",
         help="runs of each insight query; the fastest counts (default: 3)",

@@ -29,14 +29,13 @@ import psycopg2
 
 from bench.measure import measure
 from bench.new_day import summary_seconds
+from bench.options import add_dsn_server, positive
 from bench.run import (
     DATA_ROOT,
-    DEFAULT_SERVER,
     Databases,
     ensure_data,
     git,
     log,
-    positive,
     server_version,
 )
 from sparkify.dashapp import PANELS
@@ -134,8 +133,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="song files (default: events / 20)")  # fmt: skip
     parser.add_argument("--repeat", type=positive, default=5, metavar="N",
                         help="measured rounds after the warm-up round (default: 5)")  # fmt: skip
-    parser.add_argument("--dsn-server", default=DEFAULT_SERVER, metavar="DSN",
-                        help=f"admin DSN of the server (default: {DEFAULT_SERVER})")  # fmt: skip
+    add_dsn_server(parser)
     parser.add_argument("--keep", action="store_true", help="keep the bench_* database")
     return parser.parse_args(argv)
 

@@ -19,9 +19,12 @@ from pathlib import Path
 
 import psutil
 
-from bench.run import DATA_ROOT, ensure_data, positive, song_count
+from bench.options import add_events, add_max_songs
+from bench.run import DATA_ROOT, ensure_data, song_count
 from sparkify.intake import Intake
 from sparkify.read import json_files
+
+DEFAULT_EVENTS = (1_000_000,)
 
 
 @dataclass(frozen=True)
@@ -64,23 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.intake_bound", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument(
-        "--events",
-        type=positive,
-        action="append",
-        metavar="M",
-        help="events in a data set; repeat for several sizes (default: 1000000)",
-    )
-    parser.add_argument(
-        "--max-songs",
-        type=positive,
-        metavar="N",
-        help="at most N song files in a data set (as bench.run's --max-songs)",
-    )
+    add_events(parser, DEFAULT_EVENTS)
+    add_max_songs(parser)
     args = parser.parse_args(argv)
     print("| events | song files wall s | CPU s | log files wall s | CPU s | total wall s |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for events in args.events or [1_000_000]:
+    for events in args.events or DEFAULT_EVENTS:
         data = ensure_data(DATA_ROOT, song_count(events, max_songs=args.max_songs), events).path
         songs, logs = measure(data)
         print(

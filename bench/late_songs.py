@@ -18,7 +18,8 @@ import orjson
 
 from bench.measure import measure
 from bench.new_day import summary_seconds
-from bench.run import DATA_ROOT, DEFAULT_SERVER, Databases, checkpoint, ensure_data, log, run_ours
+from bench.options import add_dsn_server, add_events
+from bench.run import DATA_ROOT, Databases, checkpoint, ensure_data, log, run_ours
 from tools.pg import query
 
 # The unmatched songs as played, the most played first: the new song files are made of them.
@@ -38,6 +39,7 @@ limit %s
 """
 MATCHED = "select count(*) from songplays where song_id is not null"
 PLAYS = "select count(*) from songplays"
+DEFAULT_EVENTS = (100_000, 1_000_000)
 # The late match's --verbose line: on a single server it records the plays it changes.
 REMATCH_LINE = re.compile(r"(?:update songplays as|with rematched as): (\d+) rows, ([0-9.]+) s")
 
@@ -86,13 +88,7 @@ def measure_size(events: int, new_songs: int, server: str, work: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure each size; print a Markdown table."""
     parser = argparse.ArgumentParser(prog="python -m bench.late_songs", description=__doc__)
-    parser.add_argument(
-        "--events",
-        type=int,
-        action="append",
-        metavar="N",
-        help="events of a generated data set (repeatable; default 100k and 1M)",
-    )
+    add_events(parser, DEFAULT_EVENTS)
     parser.add_argument(
         "--new-songs",
         type=int,
@@ -100,12 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="K",
         help="late song files to load on top (default 200)",
     )
-    parser.add_argument(
-        "--dsn-server",
-        default=DEFAULT_SERVER,
-        metavar="DSN",
-        help="server to create the bench databases on",
-    )
+    add_dsn_server(parser)
     args = parser.parse_args(argv)
     lines = [
         "| events | plays | late songs | plays matched by them | re-match s | summaries s "
@@ -113,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     with tempfile.TemporaryDirectory(prefix="bench-late-") as tmp:
-        for events in args.events or [100_000, 1_000_000]:
+        for events in args.events or DEFAULT_EVENTS:
             lines.append(measure_size(events, args.new_songs, args.dsn_server, Path(tmp)))
     print("\n".join(lines))
     return 0

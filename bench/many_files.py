@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.measure import Measured, measure, warm
-from bench.run import DATA_ROOT, DEFAULT_SERVER, Databases, ensure_data, log, positive
+from bench.options import add_dsn_server, positive
+from bench.run import DATA_ROOT, Databases, ensure_data, log
 
 DEFAULT_SONGS = (50_000, 250_000)
 DEFAULT_EVENTS = 10_000
@@ -60,12 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help=f"events of each data set (default {DEFAULT_EVENTS:,})",
     )
-    parser.add_argument(
-        "--dsn-server",
-        default=DEFAULT_SERVER,
-        metavar="DSN",
-        help="server to create the bench databases on",
-    )
+    add_dsn_server(parser)
     args = parser.parse_args(argv)
     sizes = sorted(set(args.songs or DEFAULT_SONGS))
     lines = [

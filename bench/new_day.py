@@ -27,9 +27,9 @@ from pathlib import Path
 import psycopg2
 
 from bench.measure import measure, warm
+from bench.options import add_dsn_server, add_events, add_max_songs
 from bench.run import (
     DATA_ROOT,
-    DEFAULT_SERVER,
     Databases,
     checkpoint,
     ensure_data,
@@ -48,6 +48,7 @@ KEPT_LINE = "summaries: kept by this load's changes"
 STEP_LINE = re.compile(r"^\S+ \S+ (\S+) INFO (.*?([\d.]+) s)$", re.MULTILINE)
 SLOW_STEP_S = 0.05  # the load's steps shown, the slowest first
 PLAYS = "select count(*) from songplays"
+DEFAULT_EVENTS = (100_000, 1_000_000)
 
 
 def summary_seconds(output: str) -> float:
@@ -141,19 +142,8 @@ def measure_size(
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure each size; print a Markdown table."""
     parser = argparse.ArgumentParser(prog="python -m bench.new_day", description=__doc__)
-    parser.add_argument(
-        "--events",
-        type=int,
-        action="append",
-        metavar="N",
-        help="events of a generated data set (repeatable; default 100k and 1M)",
-    )
-    parser.add_argument(
-        "--max-songs",
-        type=int,
-        metavar="N",
-        help="at most N song files in a data set (default: events / 20, as bench.run)",
-    )
+    add_events(parser, DEFAULT_EVENTS)
+    add_max_songs(parser)
     parser.add_argument(
         "--days",
         type=int,
@@ -168,12 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="K",
         help="events of each day's file loaded on top, from its start; 0: all (default 3000)",
     )
-    parser.add_argument(
-        "--dsn-server",
-        default=DEFAULT_SERVER,
-        metavar="DSN",
-        help="server to create the bench databases on",
-    )
+    add_dsn_server(parser)
     args = parser.parse_args(argv)
     lines = [
         "| events | plays after | new days | their events | new plays | summaries | upkeep s "
@@ -181,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     with tempfile.TemporaryDirectory(prefix="bench-new-day-") as tmp:
-        for events in args.events or [100_000, 1_000_000]:
+        for events in args.events or DEFAULT_EVENTS:
             line = measure_size(
                 events, args.max_songs, args.days, args.day_events, args.dsn_server, Path(tmp)
             )

@@ -25,12 +25,12 @@ from psycopg2.extensions import make_dsn
 from bench import floor
 from bench.check import Difference, compare, describe
 from bench.measure import REPO, CommandFailed, Measured, measure, warm
+from bench.options import add_dsn_server, add_events, add_max_songs, positive
 from bench.targets import target_lines
 from tools.generate_data import generate
 
 DATA_ROOT = REPO / "bench" / "data"
 REAL_SAMPLE = REPO.parent / "shared" / "datasets" / "udacity-sparkify"
-DEFAULT_SERVER = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DEFAULT_EVENTS = (100_000, 250_000, 1_000_000)
 SEED = 0
 MARKER = ".complete"
@@ -437,14 +437,6 @@ NOTES = (
 )
 
 
-def positive(text: str) -> int:
-    """An argparse type: an integer >= 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
@@ -456,30 +448,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "small sizes. Then load the real sample. Prints a table; exits 1 on a mismatch.",
         epilog=NOTES,
     )
-    parser.add_argument(
-        "--events", type=positive, action="append", metavar="M",
-        help="events in a data set; repeat for several sizes "
-        f"(default: {', '.join(map(str, DEFAULT_EVENTS))})",
-    )  # fmt: skip
+    add_events(parser, DEFAULT_EVENTS)
     parser.add_argument(
         "--songs", type=positive, metavar="N",
         help="song files in every data set (default: events / 20, so 50,000 at 1M events)",
     )  # fmt: skip
-    parser.add_argument(
-        "--max-songs", type=positive, metavar="N",
-        help="at most N song files in a data set, for sizes whose events / 20 would be more "
-        "(10M events: 50000 keeps the song catalogue of 1M instead of 500,000 files)",
-    )  # fmt: skip
+    add_max_songs(parser)
     parser.add_argument(
         "--baseline-max", type=int, default=100_000, metavar="M",
         help="run the row-by-row baseline only on sizes of at most M events; 0: never "
         "(default: 100000; it needs minutes at 100k)",
     )  # fmt: skip
-    parser.add_argument(
-        "--dsn-server", default=DEFAULT_SERVER, metavar="DSN",
-        help="admin DSN of the PostgreSQL server to measure on; the bench creates and drops "
-        f"bench_* databases there (default: {DEFAULT_SERVER})",
-    )  # fmt: skip
+    add_dsn_server(parser)
     parser.add_argument(
         "--real-sample", type=Path, default=REAL_SAMPLE, metavar="DIR",
         help="real data folder loaded end to end after the sizes, skipped if missing "

@@ -280,7 +280,7 @@ def refresh_summaries(cur: cursor, by_changes: bool, citus: bool) -> None:
     elif not staged_anything(cur):
         return
     elif by_changes:
-        run_all(cur, [q.jit_off])  # for the count below: either way on sets it back
+        run_all(cur, [q.jit_off])  # for the count below: either way sets it back after
         cur.execute(q.summary_regendered_play_count)
         by_changes = not too_many_changes(*cur.fetchone())
     if by_changes:

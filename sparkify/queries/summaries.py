@@ -39,8 +39,10 @@ select exists (
 # JIT compiles a statement whose estimated cost is high. The summaries' estimates are far off
 # (joins on coalesced text, sums over changes): it spent 0.22 to 0.35 s compiling the daily
 # build at 1M events, and 0.47 s on an upkeep statement that read no row, for no gain.
+# Here and below, a planner setting changed for some statements is then set back to the
+# server's own value (to default), not to on: a server configured without JIT stays without.
 jit_off = "set local jit = off"
-jit_on = "set local jit = on"
+jit_default = "set local jit to default"
 
 # THE FULL REBUILD
 
@@ -139,14 +141,14 @@ played_song_analyze = "analyze played_songs"
 # title to merge-join it (4 s at 1M plays on the development machine); hashing the 58,050 keys
 # of that set takes 1 s. Only this join of this transaction is told so.
 merge_join_off = "set local enable_mergejoin = off"
-merge_join_on = "set local enable_mergejoin = on"
+merge_join_default = "set local enable_mergejoin to default"
 
 # With millions of groups the planner sorts the joined plays of the daily summary to group them:
 # at 10M events (2.8M groups of 8.5M plays) that took 20 s, against 10 s for hashing them. The
 # hash table is bounded by the load's work_mem times hash_mem_multiplier (458 MB at 10M) and
 # spills to disk past it. Told so for that summary alone: the other two were as fast either way.
 sort_off = "set local enable_sort = off"
-sort_on = "set local enable_sort to default"
+sort_default = "set local enable_sort to default"
 
 daily_song_play_columns = "day, level, gender, song_key, artist_key, plays, matched"
 
@@ -399,8 +401,8 @@ change_joins_by_key = [
     "set local enable_mergejoin = off",
 ]
 change_joins_by_default = [
-    "set local enable_hashjoin = on",
-    "set local enable_mergejoin = on",
+    "set local enable_hashjoin to default",
+    "set local enable_mergejoin to default",
 ]
 
 # Each summary row the changes touch, by how much; a row they bring to no play is deleted.
@@ -650,8 +652,8 @@ summary_build_queries = [
     merge_join_off,
     sort_off,
     *summed_in_parallel("daily_song_plays", daily_song_play_columns, daily_song_play_sum),
-    sort_on,
-    merge_join_on,
+    sort_default,
+    merge_join_default,
     *parallel_sums_off,
 ]
 # On Citus, plain inserts (the workers sum their shards), the played songs numbered as before.
@@ -661,7 +663,7 @@ citus_summary_build_queries = [
     played_song_analyze,
     merge_join_off,
     daily_song_play_insert,
-    merge_join_on,
+    merge_join_default,
 ]
 
 
@@ -674,7 +676,7 @@ def rebuild(build: list[str]) -> list[str]:
         played_song_delete,
         *build,
         summary_analyze,
-        jit_on,
+        jit_default,
     ]
 
 
@@ -689,7 +691,7 @@ def first_build(build: list[str]) -> list[str]:
         *build,
         *summary_index_create_queries,
         summary_analyze,
-        jit_on,
+        jit_default,
     ]
 
 
@@ -706,7 +708,7 @@ summary_change_keep_queries = [
     user_gender_old_insert,
     rematched_play_change_insert,
     staged_play_old_insert,
-    jit_on,
+    jit_default,
 ]
 # After them.
 summary_change_queries = [
@@ -720,5 +722,5 @@ summary_change_queries = [
     daily_song_play_change_merge,
     played_song_unplayed_delete,
     *change_joins_by_default,
-    jit_on,
+    jit_default,
 ]

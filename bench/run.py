@@ -67,6 +67,7 @@ class Round:
     floor_s: float
     floor_fk_s: float
     physical_s: float
+    built: floor.Built
     ours: Ours
     ours_dsn: str
 
@@ -98,6 +99,11 @@ class SizeResult:
     def physical_s(self) -> float:
         """The fastest physical floor."""
         return min(r.physical_s for r in self.rounds)
+
+    @property
+    def built(self) -> floor.Built:
+        """The fastest schema floor."""
+        return min((r.built for r in self.rounds), key=lambda built: built.seconds)
 
     @property
     def ours(self) -> Ours:
@@ -210,6 +216,12 @@ def timed_physical_floor(dsn: str, folder: Path) -> float:
     return floor.time_copy(dsn, folder)
 
 
+def timed_schema_floor(dsn: str, folder: Path) -> floor.Built:
+    """Create the unbuilt schema, then time the COPY of the floor rows and the builds."""
+    floor.create_unbuilt_schema(dsn)
+    return floor.time_copy_and_build(dsn, folder)
+
+
 def count_plays(dsn: str) -> int:
     """How many rows songplays holds."""
     conn = psycopg2.connect(dsn)
@@ -222,7 +234,7 @@ def count_plays(dsn: str) -> int:
 
 
 def measure_round(dbs: Databases, data: DataSet, logs: Path) -> Round:
-    """Time the floor, the floor with FKs and ours, each after a checkpoint on a fresh database."""
+    """Time the floors and ours, each after a checkpoint on a fresh database."""
     floor_dir, label = data.path / "floor", f"{data.events:,} events"
     warm(floor_dir)
     checkpoint(dbs.server)
@@ -231,9 +243,11 @@ def measure_round(dbs: Databases, data: DataSet, logs: Path) -> Round:
     floor_fk_s = timed_floor(dbs.create("floorfk"), floor_dir, foreign_keys=True)
     checkpoint(dbs.server)
     physical_s = timed_physical_floor(dbs.create("physical"), floor_dir)
+    checkpoint(dbs.server)
+    built = timed_schema_floor(dbs.create("schema"), floor_dir)
     log(
         f"{label}: floor {floor_s:.2f} s, floor with foreign keys {floor_fk_s:.2f} s, "
-        f"physical floor {physical_s:.2f} s"
+        f"physical floor {physical_s:.2f} s, schema floor {built.seconds:.2f} s"
     )
     warm(data.path / "song_data")
     warm(data.path / "log_data")
@@ -241,7 +255,7 @@ def measure_round(dbs: Databases, data: DataSet, logs: Path) -> Round:
     ours_dsn = dbs.create("ours")
     ours = run_ours(ours_dsn, data.path, logs)
     log(f"{label}: ours {ours.seconds:.2f} s, peak RSS {ours.etl.peak_rss_mb:.0f} MB")
-    return Round(floor_s, floor_fk_s, physical_s, ours, ours_dsn)
+    return Round(floor_s, floor_fk_s, physical_s, built, ours, ours_dsn)
 
 
 def run_baseline(dbs: Databases, data: Path, logs: Path) -> tuple[Measured, int]:
@@ -301,8 +315,8 @@ def ratio(numerator: float | None, denominator: float | None) -> str:
 
 
 TABLE_HEAD = (
-    "| events | songs | plays | physical floor s | ours/physical | floor s | ours s | ours/floor "
-    "| floor+FKs s "
+    "| events | songs | plays | physical floor s | ours/physical | schema floor s "
+    "| schema/physical | ours/schema | floor s | ours s | ours/floor | floor+FKs s "
     "| ours/(floor+FKs) | baseline s | baseline/ours | plays/s | peak RSS MB | check |"
 )
 
@@ -312,7 +326,9 @@ def table_row(r: SizeResult) -> str:
     base = r.baseline.seconds if r.baseline else None
     cells = [
         f"{r.events:,}", f"{r.songs:,}", f"{r.rows.songplays:,}", f"{r.physical_s:.2f}",
-        ratio(r.ours.seconds, r.physical_s), f"{r.floor_s:.2f}",
+        ratio(r.ours.seconds, r.physical_s), f"{r.built.seconds:.2f}",
+        ratio(r.built.seconds, r.physical_s), ratio(r.ours.seconds, r.built.seconds),
+        f"{r.floor_s:.2f}",
         f"{r.ours.seconds:.2f}", ratio(r.ours.seconds, r.floor_s), f"{r.floor_fk_s:.2f}",
         ratio(r.ours.seconds, r.floor_fk_s), f"{base:.1f}" if base else "-",
         ratio(base, r.ours.seconds), f"{r.rows.songplays / r.ours.seconds:,.0f}",
@@ -330,10 +346,13 @@ def size_details(r: SizeResult) -> list[str]:
         f"{rows.users:,} users, {rows.songs:,} songs, {rows.artists:,} artists",
         f"  ours = create_tables.py {r.ours.create.seconds:.2f} s + etl.py "
         f"{r.ours.etl.seconds:.2f} s; check against the floor: {describe(r.differences)}",
+        f"  schema floor = COPY {r.built.copy_s:.2f} s + keys, index, foreign keys, row counts "
+        f"and summaries {r.built.build_s:.2f} s",
     ]
     if len(r.rounds) > 1:
-        lines.append("  rounds (floor, floor+FKs, physical, ours, RSS): " + "; ".join(
-            f"{x.floor_s:.2f}, {x.floor_fk_s:.2f}, {x.physical_s:.2f}, {x.ours.seconds:.2f} s, "
+        lines.append("  rounds (floor, floor+FKs, physical, schema, ours, RSS): " + "; ".join(
+            f"{x.floor_s:.2f}, {x.floor_fk_s:.2f}, {x.physical_s:.2f}, {x.built.seconds:.2f}, "
+            f"{x.ours.seconds:.2f} s, "
             f"{x.ours.etl.peak_rss_mb:.0f} MB" for x in r.rounds
         ))  # fmt: skip
     if r.baseline:
@@ -429,7 +448,11 @@ NOTES = (
     "into the project's tables with their primary keys, unique constraint and song-match index "
     "but no foreign keys; floor+FKs: the same with the project's foreign keys, as ours has them; "
     "physical floor: the same rows into plain tables with primary keys only (double precision, "
-    "int, text, timestamp). "
+    "int, text, timestamp); schema floor: the same rows into the project's tables as a first "
+    "bulk load has them before its builds (no keys on time and songplays, no played-song "
+    "index, no foreign keys), then those built, the row counts taken and the dashboard's "
+    "summaries built with the loader's own statements, in the same transaction: the least a "
+    "load of this schema costs with those statements. "
     "ours: python create_tables.py + python etl.py as subprocesses, end to end, into a fresh "
     "database. baseline: bench/baseline.py, per play an INSERT into time, users and songplays "
     "and one song SELECT. Peak RSS: etl.py's own (getrusage in a small wrapper process); "

@@ -6,11 +6,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from summary_rows import summary_rows
 
 from bench import citus as bench_citus
 from bench import floor, intake_bound, many_files, new_day, run
 from bench.check import compare, describe
 from bench.measure import measure
+from fix_db import fresh_database
 from helpers import DataDir, load, query, run_statements, scalar
 from sparkify import intake
 from tools.generate_data import generate, mojibake
@@ -113,6 +115,36 @@ def test_the_physical_floor_has_primary_keys_only_and_plain_types(dsn: str):
         "bigint", "double precision", "integer", "text", "timestamp without time zone",
     ]  # fmt: skip
     assert query(dsn, "select count(*) from pg_indexes where schemaname = 'public'") == [(5,)]
+
+
+# What the schema floor must end with, as a first load leaves it: every constraint, index and
+# trigger of the project's tables, by definition.
+STRUCTURE = (
+    "select conrelid::regclass::text, conname, pg_get_constraintdef(oid) from pg_constraint "
+    "where connamespace = 'public'::regnamespace "
+    "union all select tablename, indexname, indexdef from pg_indexes where schemaname = 'public' "
+    "union all select tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) from pg_trigger "
+    "where not tgisinternal order by 1, 2, 3"
+)
+
+
+def test_the_schema_floor_builds_what_a_first_load_leaves(server: str, schema: str, tmp_path: Path):
+    generate(tmp_path / "data", songs=60, events=400, seed=3)
+    out = tmp_path / "floor"
+    rows = floor.write_floor(tmp_path / "data", out)
+    assert rows.matched > 0
+    assert load(schema, tmp_path / "data") == 0
+    with fresh_database(server) as built:
+        floor.create_unbuilt_schema(built)
+        assert query(built, STRUCTURE) != query(schema, STRUCTURE)  # stripped before the COPY
+        timing = floor.time_copy_and_build(built, out)
+        assert timing.copy_s > 0
+        assert timing.build_s > 0
+        assert compare(built, out) == []
+        assert query(built, STRUCTURE) == query(schema, STRUCTURE)
+        assert summary_rows(built) == summary_rows(schema)
+        counters = "select table_name, row_count, matched from etl_table_rows order by 1"
+        assert query(built, counters) == query(schema, counters)
 
 
 def test_peak_rss_is_the_commands_own_not_the_benchs(tmp_path: Path):

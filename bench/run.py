@@ -26,7 +26,7 @@ from bench import floor
 from bench.check import Difference, compare, describe
 from bench.measure import REPO, CommandFailed, Measured, measure, warm
 from bench.options import add_dsn_server, add_events, add_max_songs, positive
-from bench.targets import target_lines
+from bench.targets import bound_lines, target_lines
 from tools.generate_data import generate
 
 DATA_ROOT = REPO / "bench" / "data"
@@ -440,6 +440,9 @@ def report(head: list[str], results: list[SizeResult], sample: SampleResult | No
     sizes = {r.events: r for r in results}
     reached = target_lines(sizes, sample.ours.seconds if sample else None)
     lines += ["", "targets (issue #12):", *(f"  {line}" for line in reached)]
+    if bounds := bound_lines(sizes):
+        lines += ["", "the same ratios for the schema floor, the least a load of this schema "
+                  "costs with its builds:", *(f"  {line}" for line in bounds)]  # fmt: skip
     return "\n".join(lines)
 
 

@@ -35,6 +35,18 @@ def physical_ratio(events: int) -> Figure:
     return lambda sizes, _: (r := sizes.get(events)) and r.ours.seconds / r.physical_s
 
 
+def schema_ratio(events: int) -> Figure:
+    """The schema floor over the physical floor at a size: the least ours/physical can be."""
+    return lambda sizes, _: (r := sizes.get(events)) and r.built.seconds / r.physical_s
+
+
+def schema_speedup(events: int) -> Figure:
+    """The row-by-row baseline over the schema floor: the most baseline/ours can be."""
+    return lambda sizes, _: (
+        (r := sizes.get(events)) and r.baseline and r.baseline.seconds / r.built.seconds
+    )
+
+
 def baseline_speedup(events: int) -> Figure:
     """The row-by-row baseline over ours at a size, if the baseline ran."""
     return lambda sizes, _: (
@@ -66,6 +78,22 @@ TARGETS = [
 ]
 
 
+# The ratio targets, read off the schema floor instead of ours: a load of this schema builds
+# what the schema floor builds, with the same statements, so where the schema floor misses a
+# target, no loader of it can meet that target without cheaper builds.
+BOUNDS = [
+    Target("100k: baseline/schema floor (x)", schema_speedup(100_000), 100, at_least=True),
+    Target("250k: schema floor/physical floor", schema_ratio(250_000), 2.5),
+    Target("1M: schema floor/physical floor", schema_ratio(1_000_000), 2.0),
+    Target("10M: schema floor/physical floor", schema_ratio(10_000_000), 2.0),
+]
+
+
 def target_lines(sizes: Sizes, sample_s: float | None) -> list[str]:
     """Each target measured in the run, against its limit."""
     return [line for target in TARGETS if (line := target.line(sizes, sample_s))]
+
+
+def bound_lines(sizes: Sizes) -> list[str]:
+    """Each ratio target as the schema floor alone reaches it, where measured."""
+    return [line for target in BOUNDS if (line := target.line(sizes, None))]

@@ -4,12 +4,13 @@ import csv
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from summary_rows import summary_rows
 
 from bench import citus as bench_citus
-from bench import floor, intake_bound, many_files, new_day, run
+from bench import floor, intake_bound, many_files, new_day, run, targets
 from bench.check import compare, describe
 from bench.measure import measure
 from fix_db import fresh_database
@@ -145,6 +146,17 @@ def test_the_schema_floor_builds_what_a_first_load_leaves(server: str, schema: s
         assert summary_rows(built) == summary_rows(schema)
         counters = "select table_name, row_count, matched from etl_table_rows order by 1"
         assert query(built, counters) == query(schema, counters)
+
+
+def test_the_bounds_hold_the_schema_floor_to_the_ratio_targets():
+    size = SimpleNamespace(
+        physical_s=1.0, built=floor.Built(1.2, 0.6), baseline=SimpleNamespace(seconds=150.0)
+    )
+    assert targets.bound_lines({100_000: size, 1_000_000: size, 250_000: size}) == [
+        "100k: baseline/schema floor (x) 83.33 >= 100: NOT MET",
+        "250k: schema floor/physical floor 1.80 <= 2.5: met",
+        "1M: schema floor/physical floor 1.80 <= 2: met",
+    ]
 
 
 def test_peak_rss_is_the_commands_own_not_the_benchs(tmp_path: Path):

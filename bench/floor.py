@@ -13,7 +13,7 @@ import csv
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -374,24 +374,12 @@ def copy_rows(cur: psycopg2.extensions.cursor, folder: Path, schema: str = "publ
             cur.copy_expert(copy_statement(table, schema), rows)
 
 
-def time_copy(dsn: str, folder: Path) -> float:
-    """Seconds to COPY the five CSV files into the empty tables in one transaction and commit."""
-    conn = psycopg2.connect(dsn)
-    try:
-        start = time.perf_counter()
-        with conn, conn.cursor() as cur:
-            copy_rows(cur, folder)
-        return time.perf_counter() - start
-    finally:
-        conn.close()
-
-
 @dataclass(frozen=True)
-class Built:
-    """The schema floor's time: the COPY of the finished rows, then the builds (BUILD_QUERIES)."""
+class Timed:
+    """A floor's time: the COPY of the finished rows, then the builds after it, if any."""
 
     copy_s: float
-    build_s: float
+    build_s: float = 0.0
 
     @property
     def seconds(self) -> float:
@@ -399,16 +387,16 @@ class Built:
         return self.copy_s + self.build_s
 
 
-def time_copy_and_build(dsn: str, folder: Path) -> Built:
-    """COPY the five CSV files into the unbuilt schema, build the rest, commit; the seconds."""
+def time_copy(dsn: str, folder: Path, builds: Sequence[str] = ()) -> Timed:
+    """COPY the five CSV files into the empty tables, then run builds, in one transaction."""
     conn = psycopg2.connect(dsn)
     try:
         start = time.perf_counter()
         with conn, conn.cursor() as cur:
             copy_rows(cur, folder)
             copied = time.perf_counter()
-            for statement in BUILD_QUERIES:
+            for statement in builds:
                 cur.execute(statement)
-        return Built(copied - start, time.perf_counter() - copied)
+        return Timed(copied - start, time.perf_counter() - copied)
     finally:
         conn.close()

@@ -60,13 +60,15 @@ def wait_for_statement(dsn: str, prefix: str, timeout: float = 120) -> None:
 
 @pytest.mark.parametrize("moment", ["copy stage_events", "insert into songplays"])
 def test_a_killed_load_leaves_nothing_and_a_rerun_equals_a_clean_load(
-    schema: str, large_data: Path, clean_load: dict[str, list[tuple]], moment: str
+    schema: str, large_data: Path, clean_load: dict[str, list[tuple]], moment: str, tmp_path: Path
 ):
     command = [sys.executable, "etl.py", "--dsn", schema, "--data", str(large_data)]
-    # A session of its own: killing its process group takes the worker processes down with it
-    # (killed alone, etl.py would leave its forkserver and workers behind; see the README).
+    # A session of its own: killing its process group takes the worker processes down with it.
+    # Its temporary folder is the test's: the forkserver's socket folder, which only etl.py's
+    # own exit removes, is left there, not in /tmp.
     victim = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+                              stderr=subprocess.DEVNULL, start_new_session=True,
+                              env={**os.environ, "TMPDIR": str(tmp_path)})  # fmt: skip
     wait_for_statement(schema, moment)
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()

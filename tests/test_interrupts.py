@@ -40,11 +40,18 @@ where application_name = 'sparkify'
 """
 
 
-def start_load(dsn: str, data: Path, output: int = subprocess.PIPE) -> subprocess.Popen[str]:
-    """Start etl.py as a terminal would: the leader of a process group of its own."""
+def start_load(
+    dsn: str, data: Path, output: int = subprocess.PIPE, temp: Path | None = None
+) -> subprocess.Popen[str]:
+    """Start etl.py as a terminal would: the leader of a process group of its own.
+
+    temp: its temporary folder, for a load the test kills outright: the forkserver's socket
+    folder, which only etl.py's own exit removes, is then left there, not in /tmp.
+    """
     command = [sys.executable, "etl.py", "--dsn", dsn, "--data", str(data)]
+    env = {**os.environ, "TMPDIR": str(temp)} if temp else None
     return subprocess.Popen(command, cwd=REPO, stdout=output, stderr=output, text=True,
-                            start_new_session=True)  # fmt: skip
+                            start_new_session=True, env=env)  # fmt: skip
 
 
 def wait_for_loader(dsn: str, prefix: str = "", locked: bool = False, timeout: float = 120) -> None:
@@ -140,9 +147,9 @@ def test_ctrl_c_in_any_phase_exits_130_in_one_line_leaving_nothing(
     ]
 
 
-def test_kill_9_of_etl_alone_leaves_no_worker_behind(schema: str, large_data: Path):
+def test_kill_9_of_etl_alone_leaves_no_worker_behind(schema: str, large_data: Path, tmp_path: Path):
     # No pipes: workers left behind would hold them open, and reading them would never end.
-    load = start_load(schema, large_data, output=subprocess.DEVNULL)
+    load = start_load(schema, large_data, output=subprocess.DEVNULL, temp=tmp_path)
     try:
         wait_for_loader(schema, "copy stage_events")
         # etl.py, the resource tracker, the forkserver and its two workers.

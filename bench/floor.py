@@ -26,6 +26,7 @@ from psycopg2 import sql
 
 import sql_queries as q
 from sparkify.schema import schema_plan
+from tools.pg import run_steps
 
 # The five tables in COPY order (parents before children), each with the columns we write.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -323,41 +324,25 @@ def create_schema(dsn: str, foreign_keys: bool = False) -> None:
     ]
     if not foreign_keys:
         plan = [step for step in plan if step[0] not in q.songplay_foreign_keys_create]
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            for statement, params in plan:
-                cur.execute(statement, params)
-            if not foreign_keys:
-                cur.execute(SONG_FOREIGN_KEY_DROP)
-    finally:
-        conn.close()
+        plan.append((SONG_FOREIGN_KEY_DROP, ()))
+    run_steps(dsn, plan)
 
 
 def create_unbuilt_schema(dsn: str) -> None:
     """The schema floor's tables: the project's, as a first bulk load has them before its builds."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            for statement, params in schema_plan(distributed=False):
-                cur.execute(statement, params)
-            for statement in UNBUILT_QUERIES:
-                cur.execute(statement)
-    finally:
-        conn.close()
+    run_steps(dsn, [*schema_plan(distributed=False), *((drop, ()) for drop in UNBUILT_QUERIES)])
 
 
 def create_physical_schema(dsn: str) -> None:
     """The physical floor's plain tables, primary keys only (PHYSICAL_TABLES)."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            for table, columns in PHYSICAL_TABLES.items():
-                cur.execute(
-                    sql.SQL("create table {} ({})").format(sql.Identifier(table), sql.SQL(columns))
-                )
-    finally:
-        conn.close()
+    create = sql.SQL("create table {} ({})")
+    run_steps(
+        dsn,
+        (
+            (create.format(sql.Identifier(table), sql.SQL(columns)), ())
+            for table, columns in PHYSICAL_TABLES.items()
+        ),
+    )
 
 
 def copy_statement(table: str, schema: str = "public") -> sql.Composed:

@@ -1,9 +1,12 @@
 """One-shot statements on a DSN, each on a connection of its own: for the bench and the tests."""
 
+from collections.abc import Iterable
+
 import psycopg2
 from psycopg2 import sql
 
 Statement = str | sql.Composable
+Step = tuple[Statement, tuple | dict]  # a statement and its parameters
 
 
 def query(dsn: str, statement: Statement, params: tuple | dict = ()) -> list[tuple]:
@@ -24,5 +27,16 @@ def execute(dsn: str, statement: Statement, params: tuple | dict = ()) -> None:
     try:
         with conn.cursor() as cur:
             cur.execute(statement, params)
+    finally:
+        conn.close()
+
+
+def run_steps(dsn: str, steps: Iterable[Step]) -> None:
+    """Run statements, each with its parameters, in order in one transaction."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            for statement, params in steps:
+                cur.execute(statement, params)
     finally:
         conn.close()

@@ -3,27 +3,25 @@
 The databases they run on come from fix_db.py.
 """
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
 import orjson
-import psycopg2
 from psycopg2 import sql
 
 import etl
 from bench.citus import STAR_TABLES, TABLE_COLUMNS
-from tools.pg import execute, query  # noqa: F401 (the tests import them from here)
+from tools.pg import execute, query, run_steps  # noqa: F401 (the tests import them from here)
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def run_statements(dsn: str, *statements: str) -> None:
     """Run statements in one transaction (to change or corrupt a database under test)."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            for statement in statements:
-                cur.execute(statement)
-    finally:
-        conn.close()
+    run_steps(dsn, ((statement, ()) for statement in statements))
 
 
 def scalar(dsn: str, statement: str, params: tuple = ()) -> object:
@@ -145,3 +143,17 @@ def load(dsn: str, data: DataDir | Path, *options: str) -> int:
     """etl.main on a data folder (a DataDir or its path) into dsn, with options: its exit code."""
     root = data.root if isinstance(data, DataDir) else data
     return etl.main(["--dsn", dsn, "--data", str(root), *options])
+
+
+def start_load(
+    dsn: str, data: Path, output: int = subprocess.PIPE, temp: Path | None = None
+) -> subprocess.Popen[str]:
+    """Start etl.py as a terminal would: the leader of a process group of its own.
+
+    temp: its temporary folder, for a load the test kills outright: the forkserver's socket
+    folder, which only etl.py's own exit removes, is then left there, not in /tmp.
+    """
+    command = [sys.executable, "etl.py", "--dsn", dsn, "--data", str(data)]
+    env = {**os.environ, "TMPDIR": str(temp)} if temp else None
+    return subprocess.Popen(command, cwd=REPO, stdout=output, stderr=output, text=True,
+                            start_new_session=True, env=env)  # fmt: skip

@@ -3,7 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -11,9 +10,8 @@ import pytest
 
 import create_tables
 from fix_db import fresh_database
-from helpers import load, query, scalar
+from helpers import load, query, scalar, start_load
 
-REPO = Path(__file__).resolve().parent.parent
 TABLES = {
     "songplays": "start_time, user_id, level, song_id, artist_id, session_id, item_in_session,"
     " location, user_agent",
@@ -62,13 +60,8 @@ def wait_for_statement(dsn: str, prefix: str, timeout: float = 120) -> None:
 def test_a_killed_load_leaves_nothing_and_a_rerun_equals_a_clean_load(
     schema: str, large_data: Path, clean_load: dict[str, list[tuple]], moment: str, tmp_path: Path
 ):
-    command = [sys.executable, "etl.py", "--dsn", schema, "--data", str(large_data)]
-    # A session of its own: killing its process group takes the worker processes down with it.
-    # Its temporary folder is the test's: the forkserver's socket folder, which only etl.py's
-    # own exit removes, is left there, not in /tmp.
-    victim = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True,
-                              env={**os.environ, "TMPDIR": str(tmp_path)})  # fmt: skip
+    # A process group of its own: killing it takes the worker processes down with it.
+    victim = start_load(schema, large_data, output=subprocess.DEVNULL, temp=tmp_path)
     wait_for_statement(schema, moment)
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()

@@ -10,7 +10,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import pytest
 import create_tables
 import sql_queries as q
 from fix_db import fresh_database
-from helpers import query, scalar
+from helpers import query, scalar, start_load
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data"
@@ -38,20 +37,6 @@ where application_name = 'sparkify'
     and ltrim(query, e' \\n') like %s
     and (wait_event_type = 'Lock' or not %s)
 """
-
-
-def start_load(
-    dsn: str, data: Path, output: int = subprocess.PIPE, temp: Path | None = None
-) -> subprocess.Popen[str]:
-    """Start etl.py as a terminal would: the leader of a process group of its own.
-
-    temp: its temporary folder, for a load the test kills outright: the forkserver's socket
-    folder, which only etl.py's own exit removes, is then left there, not in /tmp.
-    """
-    command = [sys.executable, "etl.py", "--dsn", dsn, "--data", str(data)]
-    env = {**os.environ, "TMPDIR": str(temp)} if temp else None
-    return subprocess.Popen(command, cwd=REPO, stdout=output, stderr=output, text=True,
-                            start_new_session=True, env=env)  # fmt: skip
 
 
 def wait_for_loader(dsn: str, prefix: str = "", locked: bool = False, timeout: float = 120) -> None:
